@@ -1,0 +1,218 @@
+"""The member portal: create_app() builds the Flask application."""
+
+from __future__ import annotations
+
+import logging
+import os
+
+from flask import Flask, current_app, g, has_request_context, request, session
+from flask_login import current_user
+from htmx_flask import Htmx
+from sqlalchemy import event
+
+from config import Config, config_from_environment
+from portal.extensions import babel, csrf, db, limiter, login_manager, migrate
+
+CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data: blob:",
+        "media-src 'self' blob:",
+        "object-src 'none'",
+        "base-uri 'self'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ]
+)
+
+
+def create_app(config: type[Config] | None = None, **overrides) -> Flask:
+    app = Flask(__name__, instance_path=str(_instance_path()), instance_relative_config=False)
+    app.config.from_object(config or config_from_environment())
+    app.config.update(overrides)
+    _check_config(app)
+    from portal.services.passwords import configure_hasher
+
+    configure_hasher(app.config.get("ARGON2_PARAMETERS"))
+    os.makedirs(app.instance_path, exist_ok=True)
+    _configure_logging(app)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(_project_root() / "migrations"))
+    csrf.init_app(app)
+    limiter.init_app(app)
+    Htmx(app)
+    _init_login(app)
+    _init_babel(app)
+    with app.app_context():
+        _tune_database(db.engine)
+
+    from portal.formatting import install_filters
+    from portal.services.mail import install_after_commit_delivery
+
+    install_filters(app)
+    install_after_commit_delivery()
+
+    from portal.routes import register_blueprints
+
+    register_blueprints(app)
+
+    from portal.errors import register_error_handlers
+
+    register_error_handlers(app)
+
+    from portal.cli import register_commands
+
+    register_commands(app)
+
+    _install_request_hooks(app)
+    return app
+
+
+def _project_root():
+    from config import BASE_DIR
+
+    return BASE_DIR
+
+
+def _instance_path():
+    from config import INSTANCE_DIR
+
+    return INSTANCE_DIR
+
+
+def _check_config(app: Flask) -> None:
+    if not app.config.get("SECRET_KEY"):
+        raise RuntimeError(
+            "SECRET_KEY is not set. Set it in the environment (a long random string), "
+            "or run with PORTAL_ENV=development for a local trial."
+        )
+
+
+def _configure_logging(app: Flask) -> None:
+    if not logging.getLogger().handlers:
+        logging.basicConfig(
+            level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+        )
+    logging.getLogger("portal").setLevel(logging.INFO)
+
+
+def _init_login(app: Flask) -> None:
+    from flask_babel import lazy_gettext as _l
+
+    from portal.services.accounts import member_for_session
+
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = _l("Please sign in to see this page.")
+    login_manager.login_message_category = "info"
+    # Sessions live on the server (LoginSession); the browser's cookie carries only a token.
+    login_manager.session_protection = None
+
+    @login_manager.user_loader
+    def load_member(member_id: str):
+        member = member_for_session(session.get("sid"))
+        if member is None or str(member.id) != member_id:
+            return None
+        return member
+
+
+def select_locale() -> str:
+    supported = list(current_app.config["LANGUAGES"])
+    if current_user and current_user.is_authenticated and current_user.locale in supported:
+        return current_user.locale
+    chosen = session.get("locale")
+    if chosen in supported:
+        return chosen
+    for language, _quality in request.accept_languages:
+        language = language.lower()
+        if language.startswith("zh"):
+            return "zh_Hans"
+        if language.startswith("en"):
+            return "en"
+    return "en"
+
+
+def select_timezone() -> str:
+    from portal.services.settings import programme_settings
+
+    return programme_settings().timezone
+
+
+def _init_babel(app: Flask) -> None:
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
+
+
+def _tune_database(engine) -> None:
+    """SQLite: foreign keys on, wait for locks rather than fail, and begin every writing
+    transaction IMMEDIATE so a read-then-write cannot be overtaken (the conditional UPDATEs
+    of the ledger and stock then serialise as they do on PostgreSQL)."""
+    if engine.dialect.name != "sqlite":
+        return
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record):
+        dbapi_connection.isolation_level = None  # we emit BEGIN ourselves
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        if engine.url.database not in (None, "", ":memory:"):
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection):
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if _writing() else "BEGIN")
+
+
+def _writing() -> bool:
+    from flask import has_request_context
+
+    if not has_request_context():
+        return True  # commands and jobs
+    return request.method not in ("GET", "HEAD", "OPTIONS")
+
+
+def _install_request_hooks(app: Flask) -> None:
+    @app.after_request
+    def security_headers(response):
+        headers = response.headers
+        headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        headers.setdefault("X-Content-Type-Options", "nosniff")
+        headers.setdefault("X-Frame-Options", "DENY")
+        headers.setdefault("Referrer-Policy", "same-origin")
+        headers.setdefault("Permissions-Policy", "camera=(self), microphone=(), geolocation=()")
+        if not app.debug and app.config.get("SESSION_COOKIE_SECURE"):
+            headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+        if current_user and current_user.is_authenticated:
+            # Private pages stay out of shared caches and the back/forward cache after logout.
+            headers["Cache-Control"] = "no-store"
+        return response
+
+    @app.teardown_request
+    def rollback_unfinished(exc):
+        if exc is not None:
+            db.session.rollback()
+
+    @app.context_processor
+    def layout_context():
+        from portal.services.notifications import unread_count
+        from portal.services.settings import programme_settings
+
+        unread = 0
+        if has_request_context() and current_user.is_authenticated:
+            unread = g.get("unread_notifications")
+            if unread is None:
+                unread = g.unread_notifications = unread_count(current_user)
+        from portal.navigation import current_locale_code, member_nav
+
+        return {
+            "member_nav": member_nav,
+            "current_locale_code": current_locale_code,
+            "programme": programme_settings(),
+            "languages": app.config["LANGUAGES"],
+            "unread_notifications": unread,
+        }

@@ -1,0 +1,41 @@
+"""Commands: `flask --app wsgi <command>` (DESIGN.md, "Commands")."""
+
+from __future__ import annotations
+
+import click
+from flask import Flask
+
+from portal.extensions import db
+
+
+def register_commands(app: Flask) -> None:
+    @app.cli.command("seed-demo")
+    @click.option("--if-empty", is_flag=True, help="Do nothing when the database has members.")
+    def seed_demo_command(if_empty: bool):
+        """Load the demo programme (idempotent): accounts, history, catalogue."""
+        from sqlalchemy import func, select
+
+        from portal.demo import seed_demo
+        from portal.models import Member
+
+        if if_empty and db.session.scalar(select(func.count(Member.id))):
+            click.echo("The database already has members; demo data not loaded.")
+            return
+        summary = seed_demo()
+        db.session.commit()
+        for line in summary:
+            click.echo(line)
+
+    @app.cli.command("run-jobs")
+    def run_jobs_command():
+        """Run the periodic work once (expiry, tier evaluation, reminders, mail)."""
+        from portal.jobs import run_periodic_jobs
+
+        results = run_periodic_jobs()
+        if results is None:
+            click.echo("Another run-jobs is in progress; nothing to do.")
+            return
+        for name, count in results.items():
+            click.echo(f"{name}: {'failed' if count < 0 else count}")
+        if any(count < 0 for count in results.values()):
+            raise SystemExit(1)

@@ -1,0 +1,53 @@
+"""The one place the portal reads the time, so tests can move the clock.
+
+Timestamps are aware datetimes in UTC. Dates that the programme counts in (birthday months,
+expiry dates, calendar months) are taken in the programme's time zone with `local_date()`.
+"""
+
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+_frozen: datetime | None = None
+
+
+def utcnow() -> datetime:
+    if _frozen is not None:
+        return _frozen
+    return datetime.now(UTC)
+
+
+def set_now(moment: datetime | None) -> None:
+    """Freeze the clock at `moment` (aware), or let it run again with None. Tests only."""
+    global _frozen
+    if moment is not None and moment.tzinfo is None:
+        raise ValueError("the clock takes aware datetimes")
+    _frozen = moment.astimezone(UTC) if moment is not None else None
+
+
+def advance(delta: timedelta) -> datetime:
+    set_now(utcnow() + delta)
+    return utcnow()
+
+
+def programme_zone() -> ZoneInfo:
+    from portal.services.settings import programme_settings
+
+    return ZoneInfo(programme_settings().timezone)
+
+
+def local_now() -> datetime:
+    return utcnow().astimezone(programme_zone())
+
+
+def local_date(moment: datetime | None = None) -> date:
+    return (moment or utcnow()).astimezone(programme_zone()).date()
+
+
+def add_months(moment: datetime, months: int) -> datetime:
+    """The same day and time `months` later (or earlier), clamped to the end of a short month."""
+    import calendar
+
+    month_index = moment.month - 1 + months
+    year, month = moment.year + month_index // 12, month_index % 12 + 1
+    day = min(moment.day, calendar.monthrange(year, month)[1])
+    return moment.replace(year=year, month=month, day=day)

@@ -1,0 +1,16 @@
+"""The demo programme: a jewellery and watch retailer's members' club (DESIGN.md).
+
+`seed_demo()` is idempotent: it creates what is missing and leaves the rest alone.
+"""
+
+from __future__ import annotations
+
+from portal.demo.accounts import seed_accounts
+from portal.services.programme import ensure_default_tiers
+
+
+def seed_demo() -> list[str]:
+    ensure_default_tiers()
+    summary: list[str] = []
+    summary += seed_accounts()
+    return summary

@@ -1,0 +1,77 @@
+"""Error pages in the portal's style, JSON errors under /api, and a small fragment for htmx."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import jsonify, render_template, request
+from flask_babel import lazy_gettext as _l
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from portal.extensions import db
+
+logger = logging.getLogger(__name__)
+
+MESSAGES = {
+    400: (_l("Something in that request was not right"), _l("Please go back and try again.")),
+    403: (
+        _l("This page is not for you"),
+        _l(
+            "Your account does not have access to this page. If you think it should, ask our staff."
+        ),
+    ),
+    404: (
+        _l("We could not find that page"),
+        _l("The link may be old, or the page may have moved."),
+    ),
+    405: (_l("That did not work"), _l("This page cannot be used that way.")),
+    413: (_l("That file is too big"), _l("Please choose a smaller file and try again.")),
+    429: (
+        _l("Too many attempts"),
+        _l("For your account's safety, please wait a few minutes before trying again."),
+    ),
+    500: (
+        _l("Something went wrong on our side"),
+        _l("We have been told about it. Please try again in a moment."),
+    ),
+}
+
+
+def wants_json() -> bool:
+    return request.path.startswith("/api/") or request.path == "/healthz"
+
+
+def error_response(status: int, *, title=None, message=None):
+    default_title, default_message = MESSAGES.get(status, MESSAGES[400])
+    title, message = title or default_title, message or default_message
+    if wants_json():
+        return jsonify({"error": str(title), "message": str(message)}), status
+    if request.headers.get("HX-Request") == "true" and not request.headers.get("HX-Boosted"):
+        body = render_template("errors/_inline.html", status=status, title=title, message=message)
+        response = (body, status, {"HX-Retarget": "#flash-area", "HX-Reswap": "innerHTML"})
+        return response
+    return render_template("errors/error.html", status=status, title=title, message=message), status
+
+
+def register_error_handlers(app) -> None:
+    @app.errorhandler(CSRFError)
+    def csrf_failed(error):
+        logger.info("CSRF check failed on %s: %s", request.path, error.description)
+        return error_response(
+            400,
+            title=_l("This page has expired"),
+            message=_l("For your security the form timed out. Reload the page and try again."),
+        )
+
+    @app.errorhandler(HTTPException)
+    def http_error(error):
+        if error.code is None or error.code < 400:
+            return error
+        return error_response(error.code)
+
+    @app.errorhandler(Exception)
+    def unexpected_error(error):
+        db.session.rollback()
+        logger.exception("unhandled error on %s %s", request.method, request.path)
+        return error_response(500)

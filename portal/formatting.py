@@ -1,0 +1,93 @@
+"""Jinja filters: money, points and dates in the reader's locale and the programme's zone."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from babel.numbers import get_currency_precision
+from flask_babel import format_currency, format_date, format_datetime, format_decimal
+
+from portal.clock import programme_zone
+
+
+def minor_to_decimal(amount_minor: int, currency: str) -> Decimal:
+    return Decimal(amount_minor).scaleb(-get_currency_precision(currency))
+
+
+def money(amount_minor: int | None, currency: str | None = None) -> str:
+    """¥1,234.50 from 123450 fen, in the reader's locale."""
+    from portal.services.settings import programme_settings
+
+    if amount_minor is None:
+        return ""
+    currency = currency or programme_settings().currency
+    return format_currency(minor_to_decimal(amount_minor, currency), currency)
+
+
+def money_whole(amount_minor: int | None, currency: str | None = None) -> str:
+    """¥3,200 rather than ¥3,200.00, for targets and thresholds."""
+    from portal.services.settings import programme_settings
+
+    if amount_minor is None:
+        return ""
+    currency = currency or programme_settings().currency
+    value = minor_to_decimal(amount_minor, currency)
+    if value == value.to_integral_value():
+        return format_currency(value, currency, format="¤#,##0", currency_digits=False)
+    return format_currency(value, currency)
+
+
+def points(value: int | None) -> str:
+    return format_decimal(value or 0)
+
+
+def signed_points(value: int) -> str:
+    return ("+" if value > 0 else "−") + format_decimal(abs(value))
+
+
+def local_date(value: datetime | date | None, format: str = "medium") -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        value = value.astimezone(programme_zone()).date()
+    return format_date(value, format)
+
+
+def local_datetime(value: datetime | None, format: str = "medium") -> str:
+    if value is None:
+        return ""
+    return format_datetime(value, format)
+
+
+def localized(obj, attribute: str):
+    """The Chinese text of a record (`<attribute>_zh`) for a reader in Chinese, when it has one."""
+    from portal.navigation import current_locale_code
+
+    if current_locale_code() == "zh_Hans":
+        translated = getattr(obj, f"{attribute}_zh", None)
+        if translated:
+            return translated
+    return getattr(obj, attribute)
+
+
+def tier_name(tier) -> str:
+    return localized(tier, "name")
+
+
+def tier_benefits(tier) -> list[str]:
+    return [line for line in (localized(tier, "benefits") or "").splitlines() if line.strip()]
+
+
+def install_filters(app) -> None:
+    app.jinja_env.filters.update(
+        money=money,
+        money_whole=money_whole,
+        points=points,
+        signed_points=signed_points,
+        local_date=local_date,
+        local_datetime=local_datetime,
+        localized=localized,
+        tier_name=tier_name,
+        tier_benefits=tier_benefits,
+    )

@@ -1,0 +1,60 @@
+"""Forms of the member's own account page."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, DateField, EmailField, PasswordField, StringField, TelField
+from wtforms.validators import AnyOf, DataRequired, Email, InputRequired, Length, Optional
+
+from portal.forms.auth import REQUIRED
+from portal.forms.fields import AcceptablePassword, plausible_birthday, strip, valid_phone
+
+
+class ProfileForm(FlaskForm):
+    name = StringField(
+        _l("Your name"), filters=[strip], validators=[DataRequired(REQUIRED), Length(max=100)]
+    )
+    phone = TelField(
+        _l("Mobile phone"), filters=[strip], validators=[Optional(), Length(max=32), valid_phone]
+    )
+    birthday = DateField(
+        _l("Birthday"),
+        validators=[Optional(), plausible_birthday],
+        description=_l("It can be set once; after that our staff can correct it for you."),
+    )
+    marketing_opt_in = BooleanField(_l("Send me news of launches, salons and members' offers"))
+
+
+class ChangePasswordForm(FlaskForm):
+    current_password = PasswordField(
+        _l("Current password"),
+        validators=[InputRequired(REQUIRED), Length(max=128)],
+        render_kw={"autocomplete": "current-password"},
+    )
+    new_password = PasswordField(
+        _l("New password"),
+        validators=[InputRequired(REQUIRED), AcceptablePassword(None, None)],
+        description=_l("At least 10 characters. Other devices will be signed out."),
+        render_kw={"autocomplete": "new-password", "minlength": 10, "maxlength": 128},
+    )
+
+
+class ChangeEmailForm(FlaskForm):
+    new_email = EmailField(
+        _l("New email"),
+        filters=[strip],
+        validators=[
+            DataRequired(REQUIRED),
+            Length(max=254),
+            Email(message=_l("Enter an email address like name@example.com.")),
+        ],
+        render_kw={"autocomplete": "email", "inputmode": "email"},
+    )
+    password = PasswordField(
+        _l("Your password"),
+        validators=[InputRequired(REQUIRED), Length(max=128)],
+        render_kw={"autocomplete": "current-password"},
+    )
+
+
+class LanguageForm(FlaskForm):
+    locale = StringField(_l("Language"), validators=[DataRequired(), AnyOf(["en", "zh_Hans"])])

@@ -1,0 +1,94 @@
+"""Forms for joining, signing in and recovering an account."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, DateField, EmailField, PasswordField, StringField, TelField
+from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional
+
+from portal.forms.fields import AcceptablePassword, plausible_birthday, strip, valid_phone
+
+REQUIRED = _l("This field is required.")
+
+
+class RegisterForm(FlaskForm):
+    name = StringField(
+        _l("Your name"),
+        filters=[strip],
+        validators=[DataRequired(REQUIRED), Length(max=100)],
+        render_kw={"autocomplete": "name"},
+    )
+    email = EmailField(
+        _l("Email"),
+        filters=[strip],
+        validators=[
+            DataRequired(REQUIRED),
+            Length(max=254),
+            Email(message=_l("Enter an email address like name@example.com.")),
+        ],
+        render_kw={"autocomplete": "email", "inputmode": "email"},
+    )
+    password = PasswordField(
+        _l("Password"),
+        validators=[InputRequired(REQUIRED), AcceptablePassword()],
+        description=_l("At least 10 characters. A short sentence is easy to remember."),
+        render_kw={"autocomplete": "new-password", "minlength": 10, "maxlength": 128},
+    )
+    phone = TelField(
+        _l("Mobile phone (optional)"),
+        filters=[strip],
+        validators=[Optional(), Length(max=32), valid_phone],
+        render_kw={"autocomplete": "tel"},
+    )
+    birthday = DateField(
+        _l("Birthday (optional)"),
+        validators=[Optional(), plausible_birthday],
+        description=_l("Purchases in your birthday month earn double points. It can be set once."),
+        render_kw={"autocomplete": "bday"},
+    )
+    referral_code = StringField(
+        _l("Referral code (optional)"),
+        filters=[strip],
+        validators=[Optional(), Length(max=12)],
+        render_kw={"autocomplete": "off", "autocapitalize": "characters"},
+    )
+    marketing_opt_in = BooleanField(_l("Send me news of launches, salons and members' offers"))
+    terms = BooleanField(
+        _l("I accept the programme terms and the privacy notice"),
+        validators=[DataRequired(_l("Please accept the terms to join."))],
+    )
+
+
+class LoginForm(FlaskForm):
+    email = EmailField(
+        _l("Email"),
+        filters=[strip],
+        validators=[DataRequired(REQUIRED), Length(max=254)],
+        render_kw={"autocomplete": "username", "inputmode": "email"},
+    )
+    password = PasswordField(
+        _l("Password"),
+        validators=[InputRequired(REQUIRED), Length(max=128)],
+        render_kw={"autocomplete": "current-password"},
+    )
+
+
+class ForgotPasswordForm(FlaskForm):
+    email = EmailField(
+        _l("Email"),
+        filters=[strip],
+        validators=[
+            DataRequired(REQUIRED),
+            Length(max=254),
+            Email(message=_l("Enter an email address like name@example.com.")),
+        ],
+        render_kw={"autocomplete": "email", "inputmode": "email"},
+    )
+
+
+class ResetPasswordForm(FlaskForm):
+    password = PasswordField(
+        _l("New password"),
+        validators=[InputRequired(REQUIRED), AcceptablePassword(None, None)],
+        description=_l("At least 10 characters."),
+        render_kw={"autocomplete": "new-password", "minlength": 10, "maxlength": 128},
+    )

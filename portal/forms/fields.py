@@ -1,0 +1,47 @@
+"""Validators shared by the portal's forms."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from flask_babel import lazy_gettext as _l
+from wtforms.validators import ValidationError
+
+from portal.clock import local_date
+from portal.services.passwords import password_problem
+
+PHONE_PATTERN = re.compile(r"^\+?[0-9][0-9 \-]{5,24}$")
+
+
+def strip(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+class AcceptablePassword:
+    """At least 10 characters, not a common password, not the member's name or email."""
+
+    def __init__(self, email_field: str | None = "email", name_field: str | None = "name"):
+        self.email_field, self.name_field = email_field, name_field
+
+    def __call__(self, form, field):
+        email = form[self.email_field].data if self.email_field in form else ""
+        name = form[self.name_field].data if self.name_field in form else ""
+        problem = password_problem(field.data or "", email=email or "", name=name or "")
+        if problem:
+            raise ValidationError(problem)
+
+
+def valid_phone(form, field):
+    if field.data and not PHONE_PATTERN.match(field.data):
+        raise ValidationError(_l("Enter a phone number with digits only, like +86 138 0013 8000."))
+
+
+def plausible_birthday(form, field):
+    if field.data is None:
+        return
+    today = local_date()
+    if field.data > today:
+        raise ValidationError(_l("Your birthday cannot be in the future."))
+    if field.data < date(1900, 1, 1):
+        raise ValidationError(_l("Please check the year."))

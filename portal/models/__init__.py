@@ -1,0 +1,20 @@
+"""All models, imported here so Alembic and the app see every table."""
+
+from portal.models.audit import AuditEntry
+from portal.models.jobs import JobLock
+from portal.models.ledger import LedgerEntry
+from portal.models.members import LoginSession, Member
+from portal.models.messages import Notification, OutboxMessage
+from portal.models.programme import Setting, Tier
+
+__all__ = [
+    "AuditEntry",
+    "JobLock",
+    "LedgerEntry",
+    "LoginSession",
+    "Member",
+    "Notification",
+    "OutboxMessage",
+    "Setting",
+    "Tier",
+]

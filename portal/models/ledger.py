@@ -1,0 +1,82 @@
+"""The points ledger: an append-only list of point movements per member."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, BigInteger, CheckConstraint, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.clock import utcnow
+from portal.extensions import db
+from portal.models.base import UTCDateTime
+
+# Credits add points, debits take them; `remaining` is kept on credits only.
+CREDIT_KINDS = ("earn", "bonus", "refund", "adjust_credit")
+DEBIT_KINDS = ("redeem", "reverse", "expire", "adjust_debit")
+ENTRY_KINDS = CREDIT_KINDS + DEBIT_KINDS
+
+BigId = BigInteger().with_variant(Integer, "sqlite")
+
+
+class LedgerEntry(db.Model):
+    """One movement of points. Never updated or deleted, except `remaining`: how many of a
+    credit's points are still unspent, which expiry and spending consume oldest first."""
+
+    __tablename__ = "ledger_entries"
+    __table_args__ = (
+        CheckConstraint("points <> 0", name="points_not_zero"),
+        CheckConstraint(
+            "kind IN (" + ", ".join(f"'{k}'" for k in ENTRY_KINDS) + ")", name="kind_known"
+        ),
+        CheckConstraint(
+            "(points > 0 AND kind IN ("
+            + ", ".join(f"'{k}'" for k in CREDIT_KINDS)
+            + ")) OR (points < 0 AND kind IN ("
+            + ", ".join(f"'{k}'" for k in DEBIT_KINDS)
+            + "))",
+            name="sign_matches_kind",
+        ),
+        CheckConstraint(
+            "(points > 0 AND remaining >= 0 AND remaining <= points)"
+            " OR (points < 0 AND remaining IS NULL)",
+            name="remaining_within_points",
+        ),
+        Index("ix_ledger_entries_member_recent", "member_id", "id"),
+        Index(
+            "ix_ledger_entries_unspent",
+            "member_id",
+            "expires_at",
+            sqlite_where=db.text("remaining > 0"),
+            postgresql_where=db.text("remaining > 0"),
+        ),
+        Index(
+            "ix_ledger_entries_expiring",
+            "expires_at",
+            sqlite_where=db.text("remaining > 0"),
+            postgresql_where=db.text("remaining > 0"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="RESTRICT"))
+    kind: Mapped[str] = mapped_column(String(16))
+    points: Mapped[int] = mapped_column(Integer)
+    balance_after: Mapped[int] = mapped_column(BigInteger)
+    remaining: Mapped[int | None] = mapped_column(Integer)
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # A sentence a member or staff reads; `details` holds the numbers it was computed from.
+    reason: Mapped[str] = mapped_column(Text, default="")
+    details: Mapped[dict | None] = mapped_column(JSON)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    member = relationship("Member", foreign_keys=[member_id])
+    actor = relationship("Member", foreign_keys=[actor_id])
+
+    @property
+    def is_credit(self) -> bool:
+        return self.points > 0
+
+    def __repr__(self) -> str:
+        return f"<LedgerEntry {self.id} {self.kind} {self.points:+d}>"

@@ -1,0 +1,105 @@
+"""Members, staff and their signed-in sessions."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import TYPE_CHECKING
+
+from flask_login import UserMixin
+from sqlalchemy import BigInteger, CheckConstraint, Date, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.clock import utcnow
+from portal.extensions import db
+from portal.models.base import UTCDateTime
+
+if TYPE_CHECKING:
+    from portal.models.programme import Tier
+
+ROLES = ("member", "staff", "admin")
+
+
+class Member(UserMixin, db.Model):
+    """A person with an account: a customer, or staff (who may also collect points)."""
+
+    __tablename__ = "members"
+    __table_args__ = (CheckConstraint("role IN ('member', 'staff', 'admin')", name="role_known"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)  # stored lower-cased
+    name: Mapped[str] = mapped_column(String(100))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    phone: Mapped[str | None] = mapped_column(String(32), unique=True)
+    birthday: Mapped[date | None] = mapped_column(Date)
+    role: Mapped[str] = mapped_column(String(10), default="member", server_default="member")
+    card_number: Mapped[str] = mapped_column(String(12), unique=True)
+    referral_code: Mapped[str] = mapped_column(String(12), unique=True)
+    referred_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("members.id", ondelete="SET NULL")
+    )
+    locale: Mapped[str | None] = mapped_column(String(10))
+    marketing_opt_in: Mapped[bool] = mapped_column(default=False, server_default="0")
+    terms_accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    email_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    pending_email: Mapped[str | None] = mapped_column(String(254))
+    password_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    deactivated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    # Points and tier: stored here and changed in the same transaction as the ledger entry
+    # that explains them (services/ledger.py), so pages read them without summing the ledger.
+    points_balance: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    tier_code: Mapped[str] = mapped_column(
+        ForeignKey("tiers.code", ondelete="RESTRICT"), default="member", server_default="member"
+    )
+    tier_reached_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    tier_kept_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    tier: Mapped[Tier] = relationship(lazy="joined", innerjoin=True)
+    referred_by: Mapped[Member | None] = relationship(remote_side=[id])
+
+    def __repr__(self) -> str:
+        return f"<Member {self.id}>"
+
+    @property
+    def is_staff(self) -> bool:
+        return self.role in ("staff", "admin")
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "admin"
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login: a deactivated account cannot sign in
+        return self.deactivated_at is None
+
+    @property
+    def email_verified(self) -> bool:
+        return self.email_verified_at is not None
+
+    @property
+    def first_name(self) -> str:
+        return self.name.split()[0] if self.name.strip() else self.name
+
+    @property
+    def card_number_display(self) -> str:
+        n = self.card_number
+        return " ".join(n[i : i + 4] for i in range(0, len(n), 4))
+
+
+class LoginSession(db.Model):
+    """A signed-in browser. The cookie holds only a random token whose hash is stored here, so
+    signing out (or changing the password) ends the session on the server: a copied old cookie
+    stops working."""
+
+    __tablename__ = "login_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    user_agent: Mapped[str | None] = mapped_column(String(200))
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    member: Mapped[Member] = relationship(lazy="joined", innerjoin=True)

@@ -1,0 +1,70 @@
+"""The member navigation: top links on a laptop, a bottom bar on a phone.
+
+An entry shows once its page exists, so areas appear in the menu as they are added.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import current_app, request, url_for
+from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
+
+ICONS = {
+    "home": "M12 3 2 12h3v8h5v-5h4v5h5v-8h3Z",
+    "gift": "M20 7h-2.2A3 3 0 0 0 12 3.8 3 3 0 0 0 6.2 7H4a1 1 0 0 0-1 1v3h18V8a1 1 0 0 0-1-1Zm-11-.5a1 1 0 1 1 2 0V7H9.5a.5.5 0 0 1-.5-.5ZM13 7v-.5a1 1 0 1 1 1 1h-1ZM4 13v7a1 1 0 0 0 1 1h6v-8Zm9 8h6a1 1 0 0 0 1-1v-7h-7Z",
+    "card": "M3 5h18a1 1 0 0 1 1 1v12a1 1 0 0 1-1 1H3a1 1 0 0 1-1-1V6a1 1 0 0 1 1-1Zm1 4v2h16V9Zm0 5v2h6v-2Z",
+    "receipt": "M6 2h12v20l-3-2-3 2-3-2-3 2Zm3 5v2h6V7Zm0 4v2h6v-2Zm0 4v2h4v-2Z",
+    "calendar": "M7 2h2v2h6V2h2v2h3v18H4V4h3Zm-1 8v10h12V10Z",
+}
+
+
+@dataclass
+class NavItem:
+    endpoint: str
+    label: object
+    short_label: object
+    icon: str
+
+
+MEMBER_NAV = [
+    NavItem("member.dashboard", _l("Dashboard"), _l("Home"), ICONS["home"]),
+    NavItem("rewards.catalogue", _l("Rewards"), _l("Rewards"), ICONS["gift"]),
+    NavItem("points.card", _l("My card"), _l("Card"), ICONS["card"]),
+    NavItem("points.purchases", _l("Purchases"), _l("Activity"), ICONS["receipt"]),
+    NavItem("events.listing", _l("Events"), _l("Events"), ICONS["calendar"]),
+]
+
+
+@dataclass
+class NavLink:
+    url: str
+    label: object
+    short_label: object
+    icon: str
+    active: bool
+
+
+def member_nav() -> list[NavLink]:
+    links = []
+    current_blueprint = (request.endpoint or "").split(".")[0]
+    for item in MEMBER_NAV:
+        if item.endpoint not in current_app.view_functions:
+            continue
+        blueprint = item.endpoint.split(".")[0]
+        active = request.endpoint == item.endpoint or (
+            blueprint not in ("member",)
+            and blueprint == current_blueprint
+            and item.endpoint != "points.card"
+            and request.endpoint != "points.card"
+        )
+        links.append(
+            NavLink(url_for(item.endpoint), item.label, item.short_label, item.icon, active)
+        )
+    return links[:4]
+
+
+def current_locale_code() -> str:
+    locale = get_locale()
+    return "zh_Hans" if locale is not None and locale.language == "zh" else "en"

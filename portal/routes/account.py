@@ -1,0 +1,106 @@
+"""The member's own account: profile, password, email, language."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy.exc import IntegrityError
+
+from portal.extensions import db
+from portal.forms.account import ChangeEmailForm, ChangePasswordForm, LanguageForm, ProfileForm
+from portal.rendering import render
+from portal.services import accounts
+from portal.services.passwords import verify_password
+
+bp = Blueprint("account", __name__, url_prefix="/account")
+
+
+def _forms(**overrides):
+    forms = {
+        "profile_form": ProfileForm(obj=current_user, formdata=None),
+        "password_form": ChangePasswordForm(formdata=None),
+        "email_form": ChangeEmailForm(formdata=None),
+        "language_form": LanguageForm(locale=current_user.locale or "en", formdata=None),
+    }
+    forms.update(overrides)
+    return forms
+
+
+def _page(status=200, **overrides):
+    return render("account/account.html", status=status, **_forms(**overrides))
+
+
+@bp.get("")
+@login_required
+def account():
+    return _page()
+
+
+@bp.post("/profile")
+@login_required
+def update_profile():
+    form = ProfileForm()
+    if form.validate_on_submit():
+        try:
+            with db.session.begin_nested():
+                accounts.update_profile(
+                    current_user,
+                    name=form.name.data,
+                    phone=form.phone.data,
+                    birthday=form.birthday.data,
+                    marketing_opt_in=form.marketing_opt_in.data,
+                )
+        except accounts.BirthdayLocked:
+            form.birthday.errors.append(
+                _("Your birthday is already set. Please ask our staff to correct it.")
+            )
+        except IntegrityError:
+            form.phone.errors.append(_("This phone number is used by another account."))
+        else:
+            db.session.commit()
+            flash(_("Your details are saved."), "success")
+            return redirect(url_for("account.account"), 303)
+    db.session.rollback()
+    return _page(status=422, profile_form=form)
+
+
+@bp.post("/password")
+@login_required
+def change_password():
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        if not verify_password(current_user.password_hash, form.current_password.data):
+            form.current_password.errors.append(_("That is not your current password."))
+        else:
+            accounts.change_password(
+                current_user, form.new_password.data, keep_session=session.get("sid")
+            )
+            db.session.commit()
+            flash(_("Your password is changed. Other devices have been signed out."), "success")
+            return redirect(url_for("account.account"), 303)
+    return _page(status=422, password_form=form)
+
+
+@bp.post("/email")
+@login_required
+def change_email():
+    form = ChangeEmailForm()
+    if form.validate_on_submit():
+        if not verify_password(current_user.password_hash, form.password.data):
+            form.password.errors.append(_("That is not your current password."))
+        elif accounts.normalise_email(form.new_email.data) == current_user.email:
+            form.new_email.errors.append(_("This is already your email."))
+        else:
+            accounts.request_email_change(current_user, form.new_email.data)
+            db.session.commit()
+            flash(
+                _(
+                    "To finish, open the link we sent to %(email)s. Until then we keep using "
+                    "your current address.",
+                    email=accounts.normalise_email(form.new_email.data),
+                ),
+                "success",
+            )
+            return redirect(url_for("account.account"), 303)
+    return _page(status=422, email_form=form)

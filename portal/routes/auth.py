@@ -1,0 +1,179 @@
+"""Joining, signing in and out, confirming an email, resetting a password, choosing a language."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, flash, redirect, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+
+from portal.extensions import db, limiter
+from portal.forms.account import LanguageForm
+from portal.forms.auth import ForgotPasswordForm, LoginForm, RegisterForm, ResetPasswordForm
+from portal.rendering import render
+from portal.routes import referrer_path, safe_next
+from portal.services import accounts
+
+bp = Blueprint("auth", __name__)
+
+
+def _login_account_key() -> str:
+    return "login-account:" + accounts.normalise_email(request.form.get("email", ""))
+
+
+def _sign_in(member) -> None:
+    session.clear()
+    session.permanent = True
+    session["sid"] = accounts.start_session(member, user_agent=request.user_agent.string)
+    login_user(member)
+
+
+@bp.route("/register", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["RATELIMIT_REGISTER"], methods=["POST"])
+def register():
+    if current_user.is_authenticated:
+        return redirect(url_for("member.dashboard"))
+    form = RegisterForm(referral_code=request.args.get("ref") or session.get("referral_code"))
+    if form.validate_on_submit():
+        if form.referral_code.data and not accounts.find_member_by_referral_code(
+            form.referral_code.data
+        ):
+            form.referral_code.errors.append(
+                _("We do not know this referral code. Check it, or leave it empty.")
+            )
+        else:
+            accounts.register_member(
+                name=form.name.data,
+                email=form.email.data,
+                password=form.password.data,
+                phone=form.phone.data,
+                birthday=form.birthday.data,
+                referral_code=form.referral_code.data,
+                locale=_current_locale(),
+                marketing_opt_in=form.marketing_opt_in.data,
+            )
+            db.session.commit()
+            session["registered_email"] = accounts.normalise_email(form.email.data)
+            return redirect(url_for("auth.check_email"), 303)
+    status = 422 if form.is_submitted() else 200
+    return render("auth/register.html", form=form, status=status)
+
+
+@bp.get("/register/check-email")
+def check_email():
+    return render("auth/check_email.html", email=session.get("registered_email"))
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["RATELIMIT_LOGIN"], methods=["POST"])
+@limiter.limit(
+    lambda: current_app.config["RATELIMIT_LOGIN_ACCOUNT"],
+    key_func=_login_account_key,
+    methods=["POST"],
+)
+def login():
+    next_url = safe_next(request.args.get("next"))
+    if current_user.is_authenticated:
+        return redirect(next_url)
+    form = LoginForm()
+    if form.validate_on_submit():
+        member = accounts.authenticate(form.email.data, form.password.data)
+        if member is not None:
+            _sign_in(member)
+            db.session.commit()
+            return redirect(next_url, 303)
+        form.password.errors.append(_("That email and password do not match an account."))
+    status = 422 if form.is_submitted() else 200
+    return render("auth/login.html", form=form, next_url=request.args.get("next"), status=status)
+
+
+@bp.post("/logout")
+def logout():
+    accounts.end_session(session.get("sid"))
+    db.session.commit()
+    logout_user()
+    locale = session.get("locale")
+    session.clear()
+    if locale:
+        session["locale"] = locale
+    flash(_("You have signed out."), "success")
+    return redirect(url_for("auth.login"), 303)
+
+
+@bp.get("/verify-email/<token>")
+def verify_email(token: str):
+    try:
+        member = accounts.verify_email(token)
+    except accounts.TokenInvalid:
+        db.session.rollback()
+        flash(
+            _("That confirmation link is not valid any more. Sign in and ask for a new one."),
+            "error",
+        )
+        return redirect(url_for("auth.login"))
+    db.session.commit()
+    flash(_("Thank you, your email %(email)s is confirmed.", email=member.email), "success")
+    if current_user.is_authenticated:
+        return redirect(url_for("member.dashboard"))
+    return redirect(url_for("auth.login", next=url_for("member.dashboard")))
+
+
+@bp.post("/verify-email/resend")
+@login_required
+@limiter.limit("5 per hour", key_func=lambda: f"resend:{current_user.id}")
+def resend_verification():
+    if not current_user.email_verified:
+        accounts.send_verification(current_user, current_user.email)
+        db.session.commit()
+    flash(
+        _("We have sent a new confirmation link to %(email)s.", email=current_user.email), "success"
+    )
+    return redirect(safe_next(request.form.get("next")), 303)
+
+
+@bp.route("/forgot-password", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["RATELIMIT_RESET"], methods=["POST"])
+def forgot_password():
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        accounts.request_password_reset(form.email.data)
+        db.session.commit()
+        return render("auth/forgot_password_sent.html", email=form.email.data)
+    status = 422 if form.is_submitted() else 200
+    return render("auth/forgot_password.html", form=form, status=status)
+
+
+@bp.route("/reset-password/<token>", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["RATELIMIT_RESET"], methods=["POST"])
+def reset_password(token: str):
+    try:
+        accounts.member_for_reset_token(token)
+    except accounts.TokenInvalid:
+        return render("auth/reset_invalid.html", status=400)
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        accounts.reset_password(token, form.password.data)
+        db.session.commit()
+        logout_user()
+        session.pop("sid", None)
+        flash(_("Your password is changed. Please sign in with it."), "success")
+        return redirect(url_for("auth.login"), 303)
+    status = 422 if form.is_submitted() else 200
+    return render("auth/reset_password.html", form=form, token=token, status=status)
+
+
+@bp.post("/language")
+def set_language():
+    form = LanguageForm()
+    if form.validate_on_submit():
+        session["locale"] = form.locale.data
+        if current_user.is_authenticated:
+            current_user.locale = form.locale.data
+            db.session.commit()
+    return redirect(safe_next(request.form.get("next") or referrer_path(), "/"), 303)
+
+
+def _current_locale() -> str:
+    from flask_babel import get_locale
+
+    locale = get_locale()
+    return "zh_Hans" if locale and locale.language == "zh" else "en"

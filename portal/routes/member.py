@@ -1,0 +1,32 @@
+"""The member's home: the landing page, the dashboard and notifications."""
+
+from __future__ import annotations
+
+from flask import Blueprint, redirect, url_for
+from flask_login import current_user, login_required
+
+from portal.rendering import render
+from portal.services import member_home
+
+bp = Blueprint("member", __name__)
+
+
+@bp.get("/")
+def index():
+    if current_user.is_authenticated:
+        return redirect(url_for("member.dashboard"))
+    return render("member/landing.html", tiers=member_home.programme_tiers())
+
+
+@bp.get("/dashboard")
+@login_required
+def dashboard():
+    return render("member/dashboard.html", home=member_home.dashboard_for(current_user))
+
+
+@bp.get("/notifications")
+@login_required
+def notifications():
+    return render(
+        "member/notifications.html", notifications=member_home.recent_notifications(current_user)
+    )

@@ -1,0 +1,376 @@
+"""Accounts: registration, signing in and out, email verification, password reset and change.
+
+Nothing here tells a stranger whether an email has an account: registering an address that is
+taken and asking a reset for an unknown one look the same from outside (the owner of a taken
+address gets a mail instead).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import secrets
+from dataclasses import dataclass
+from datetime import date
+
+from flask import current_app, url_for
+from itsdangerous import BadSignature, SignatureExpired, TimestampSigner, URLSafeTimedSerializer
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+
+from portal.clock import utcnow
+from portal.extensions import db
+from portal.models import LoginSession, Member
+from portal.services import cards
+from portal.services.mail import queue_mail
+from portal.services.passwords import hash_password, needs_rehash, verify_password
+
+logger = logging.getLogger(__name__)
+
+
+class TokenInvalid(Exception):
+    """A link that is tampered with, expired or already used."""
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def find_member_by_email(email: str) -> Member | None:
+    return db.session.scalar(select(Member).where(Member.email == normalise_email(email)))
+
+
+def find_member_by_referral_code(code: str) -> Member | None:
+    code = code.strip().upper()
+    if not code:
+        return None
+    return db.session.scalar(select(Member).where(Member.referral_code == code))
+
+
+def external_url(endpoint: str, **values) -> str:
+    """An absolute link for mail, built from PORTAL_BASE_URL and never from the Host header."""
+    return current_app.config["PORTAL_BASE_URL"] + url_for(endpoint, **values)
+
+
+# -- creating accounts -----------------------------------------------------------------------
+
+
+def create_member(
+    *,
+    name: str,
+    email: str,
+    password: str,
+    role: str = "member",
+    phone: str | None = None,
+    birthday: date | None = None,
+    locale: str | None = None,
+    marketing_opt_in: bool = False,
+    referred_by: Member | None = None,
+    verified: bool = False,
+) -> Member:
+    """Insert a member with a fresh card number and referral code (retried on the rare clash)."""
+    now = utcnow()
+    for _attempt in range(5):
+        member = Member(
+            name=name.strip(),
+            email=normalise_email(email),
+            password_hash=hash_password(password),
+            role=role,
+            phone=phone or None,
+            birthday=birthday,
+            locale=locale,
+            marketing_opt_in=marketing_opt_in,
+            referred_by_id=referred_by.id if referred_by else None,
+            terms_accepted_at=now,
+            email_verified_at=now if verified else None,
+            card_number=cards.new_card_number(),
+            referral_code=cards.new_referral_code(),
+            created_at=now,
+            password_changed_at=now,
+        )
+        try:
+            with db.session.begin_nested():
+                db.session.add(member)
+        except IntegrityError:
+            if find_member_by_email(email) is not None:
+                raise
+            continue
+        logger.info("member %r created", member)
+        return member
+    raise RuntimeError("could not allocate a card number")
+
+
+@dataclass
+class Registration:
+    member: Member | None  # None when the email was already taken
+
+
+def register_member(
+    *,
+    name: str,
+    email: str,
+    password: str,
+    phone: str | None = None,
+    birthday: date | None = None,
+    referral_code: str | None = None,
+    locale: str | None = None,
+    marketing_opt_in: bool = False,
+) -> Registration:
+    """Create an unverified member and mail a confirmation link. For a taken email, mail its
+    owner instead and create nothing, so the page shown is the same either way."""
+    existing = find_member_by_email(email)
+    if existing is not None:
+        queue_mail(
+            existing.email,
+            "account_exists",
+            member=existing,
+            login_url=external_url("auth.login"),
+            reset_url=external_url("auth.forgot_password"),
+        )
+        logger.info("registration attempt for the existing account %r", existing)
+        return Registration(member=None)
+    referrer = find_member_by_referral_code(referral_code) if referral_code else None
+    try:
+        member = create_member(
+            name=name,
+            email=email,
+            password=password,
+            phone=phone,
+            birthday=birthday,
+            locale=locale,
+            marketing_opt_in=marketing_opt_in,
+            referred_by=referrer,
+        )
+    except IntegrityError:
+        # Taken by a concurrent registration of the same address, or the phone is in use:
+        # answered like any taken address.
+        db.session.rollback()
+        return Registration(member=None)
+    send_verification(member, member.email)
+    return Registration(member=member)
+
+
+# -- signed tokens in links ------------------------------------------------------------------
+
+
+class _ClockSigner(TimestampSigner):
+    """Dates links by the portal's clock, so their expiry follows it (and tests can move it)."""
+
+    def get_timestamp(self) -> int:
+        return int(utcnow().timestamp())
+
+
+def _serializer(purpose: str) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(
+        current_app.config["SECRET_KEY"], salt=f"portal.{purpose}", signer=_ClockSigner
+    )
+
+
+def _password_fingerprint(member: Member) -> str:
+    # Changes whenever the password does, which makes a reset link single use.
+    return hashlib.sha256(member.password_hash.encode()).hexdigest()[:16]
+
+
+def send_verification(member: Member, address: str) -> None:
+    token = _serializer("verify-email").dumps({"m": member.id, "e": address})
+    queue_mail(
+        address,
+        "verify_email",
+        member=member,
+        verify_url=external_url("auth.verify_email", token=token),
+        changing=address != member.email,
+    )
+
+
+def verify_email(token: str) -> Member:
+    """Confirm the address in a verification link: the member's own, or the new one they
+    asked to change to."""
+    try:
+        payload = _serializer("verify-email").loads(
+            token, max_age=current_app.config["EMAIL_TOKEN_MAX_AGE"]
+        )
+    except (BadSignature, SignatureExpired) as exc:
+        raise TokenInvalid from exc
+    member = db.session.get(Member, payload.get("m"))
+    if member is None:
+        raise TokenInvalid
+    address = payload.get("e")
+    now = utcnow()
+    if address == member.email:
+        if member.email_verified_at is None:
+            member.email_verified_at = now
+    elif address and address == member.pending_email:
+        if find_member_by_email(address) is not None:
+            raise TokenInvalid
+        old = member.email
+        member.email = address
+        member.pending_email = None
+        member.email_verified_at = now
+        queue_mail(old, "email_changed", member=member, new_email=address)
+        logger.info("email of %r changed", member)
+    else:
+        raise TokenInvalid
+    db.session.flush()
+    return member
+
+
+def request_password_reset(email: str) -> None:
+    """Mail a reset link if the address has an account; do nothing visible otherwise."""
+    member = find_member_by_email(email)
+    if member is None or not member.is_active:
+        logger.info("password reset asked for an unknown address")
+        return
+    token = _serializer("reset-password").dumps(
+        {"m": member.id, "p": _password_fingerprint(member)}
+    )
+    queue_mail(
+        member.email,
+        "reset_password",
+        member=member,
+        reset_url=external_url("auth.reset_password", token=token),
+        valid_minutes=current_app.config["RESET_TOKEN_MAX_AGE"] // 60,
+    )
+
+
+def member_for_reset_token(token: str) -> Member:
+    try:
+        payload = _serializer("reset-password").loads(
+            token, max_age=current_app.config["RESET_TOKEN_MAX_AGE"]
+        )
+    except (BadSignature, SignatureExpired) as exc:
+        raise TokenInvalid from exc
+    member = db.session.get(Member, payload.get("m"))
+    if member is None or payload.get("p") != _password_fingerprint(member):
+        raise TokenInvalid
+    return member
+
+
+def reset_password(token: str, new_password: str) -> Member:
+    """Set a new password from a reset link; the link then stops working, and every signed-in
+    session of the account ends."""
+    member = member_for_reset_token(token)
+    _set_password(member, new_password)
+    if member.email_verified_at is None:
+        member.email_verified_at = utcnow()  # following the link proves the address
+    end_all_sessions(member)
+    queue_mail(member.email, "password_changed", member=member)
+    return member
+
+
+def change_password(member: Member, new_password: str, *, keep_session: str | None) -> None:
+    """Change the password and end every other signed-in session of the account."""
+    _set_password(member, new_password)
+    end_all_sessions(member, except_token=keep_session)
+    queue_mail(member.email, "password_changed", member=member)
+
+
+def _set_password(member: Member, new_password: str) -> None:
+    member.password_hash = hash_password(new_password)
+    member.password_changed_at = utcnow()
+    db.session.flush()
+    logger.info("password changed for %r", member)
+
+
+def request_email_change(member: Member, new_email: str) -> bool:
+    """Remember the new address and mail a confirmation link to it. Returns False (and sends
+    nothing) when the address belongs to another account; the page says the same either way."""
+    new_email = normalise_email(new_email)
+    if find_member_by_email(new_email) is not None:
+        return False
+    member.pending_email = new_email
+    db.session.flush()
+    send_verification(member, new_email)
+    return True
+
+
+# -- signing in and out ----------------------------------------------------------------------
+
+
+def authenticate(email: str, password: str) -> Member | None:
+    member = find_member_by_email(email)
+    if not verify_password(member.password_hash if member else None, password):
+        return None
+    if not member.is_active:
+        return None
+    if needs_rehash(member.password_hash):
+        member.password_hash = hash_password(password)
+    return member
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def start_session(member: Member, *, user_agent: str | None) -> str:
+    """Record a signed-in browser and return the token its cookie will carry."""
+    token = secrets.token_urlsafe(32)
+    db.session.add(
+        LoginSession(
+            token_hash=_token_hash(token),
+            member_id=member.id,
+            user_agent=(user_agent or "")[:200] or None,
+            created_at=utcnow(),
+            last_seen_at=utcnow(),
+        )
+    )
+    db.session.flush()
+    return token
+
+
+def member_for_session(token: str | None) -> Member | None:
+    if not token:
+        return None
+    login_session = db.session.scalar(
+        select(LoginSession).where(
+            LoginSession.token_hash == _token_hash(token), LoginSession.revoked_at.is_(None)
+        )
+    )
+    if login_session is None or not login_session.member.is_active:
+        return None
+    return login_session.member
+
+
+def end_session(token: str | None) -> None:
+    if token:
+        db.session.execute(
+            update(LoginSession)
+            .where(LoginSession.token_hash == _token_hash(token))
+            .values(revoked_at=utcnow())
+        )
+
+
+def end_all_sessions(member: Member, *, except_token: str | None = None) -> None:
+    statement = (
+        update(LoginSession)
+        .where(LoginSession.member_id == member.id, LoginSession.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+    )
+    if except_token:
+        statement = statement.where(LoginSession.token_hash != _token_hash(except_token))
+    db.session.execute(statement)
+
+
+# -- the member's own profile ----------------------------------------------------------------
+
+
+class BirthdayLocked(Exception):
+    """The birthday was set before; a change goes through staff."""
+
+
+def update_profile(
+    member: Member,
+    *,
+    name: str,
+    phone: str | None,
+    birthday: date | None,
+    marketing_opt_in: bool,
+) -> None:
+    """Members set their birthday once: moving it would move the double-points month."""
+    if member.birthday is not None and birthday != member.birthday:
+        raise BirthdayLocked
+    member.name = name.strip()
+    member.phone = phone or None
+    member.birthday = birthday
+    member.marketing_opt_in = marketing_opt_in
+    db.session.flush()
+    logger.info("profile of %r updated", member)

@@ -1,0 +1,48 @@
+"""The staff dashboard's figures."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import func, select
+
+from portal.clock import utcnow
+from portal.extensions import db
+from portal.models import Member
+
+
+@dataclass
+class ProgrammeKpis:
+    members: int
+    joined_last_30_days: int
+    verified_share_percent: int
+    members_by_tier: list[tuple[str, int]]
+
+
+def programme_kpis() -> ProgrammeKpis:
+    members = db.session.scalar(select(func.count(Member.id)).where(Member.role == "member"))
+    joined = db.session.scalar(
+        select(func.count(Member.id)).where(
+            Member.role == "member", Member.created_at >= utcnow() - timedelta(days=30)
+        )
+    )
+    verified = db.session.scalar(
+        select(func.count(Member.id)).where(
+            Member.role == "member", Member.email_verified_at.is_not(None)
+        )
+    )
+    from portal.models import Tier
+
+    by_tier = db.session.execute(
+        select(Tier.name, func.count(Member.id))
+        .join(Member, (Member.tier_code == Tier.code) & (Member.role == "member"), isouter=True)
+        .group_by(Tier.name, Tier.rank)
+        .order_by(Tier.rank)
+    ).all()
+    return ProgrammeKpis(
+        members=members,
+        joined_last_30_days=joined,
+        verified_share_percent=(verified * 100 // members) if members else 0,
+        members_by_tier=[(name, count) for name, count in by_tier],
+    )

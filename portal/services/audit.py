@@ -1,0 +1,37 @@
+"""The audit log people read: who did what to which record."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import has_request_context, request
+
+from portal.clock import utcnow
+from portal.extensions import db
+from portal.models import AuditEntry, Member
+
+logger = logging.getLogger(__name__)
+
+
+def record_audit(
+    action: str,
+    *,
+    actor: Member | None,
+    target=None,
+    summary: str = "",
+    details: dict | None = None,
+) -> AuditEntry:
+    entry = AuditEntry(
+        actor_id=actor.id if actor is not None else None,
+        action=action,
+        target_type=type(target).__tablename__ if target is not None else None,
+        target_id=getattr(target, "id", None),
+        summary=summary,
+        details=details,
+        ip_address=request.remote_addr if has_request_context() else None,
+        created_at=utcnow(),
+    )
+    db.session.add(entry)
+    db.session.flush()
+    logger.info("audit %s by %r on %r", action, actor, target)
+    return entry

@@ -1,0 +1,311 @@
+"""Fixtures shared by every test (flaskr's and Indico's habits).
+
+The suite runs against DATABASE_URL when it is set (PostgreSQL in CI), else against a SQLite
+file of its own. The schema is created once per run; each test starts from empty tables with
+the designed tiers, a fresh app, an SMTP server that catches the mail, and a clock it may move.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import itertools
+import os
+import re
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from aiosmtpd.controller import Controller
+from flask.globals import _cv_app
+from flask.testing import FlaskClient
+from sqlalchemy import event, text
+
+from config import TestingConfig
+from portal import clock as portal_clock
+from portal import create_app
+from portal.extensions import db, limiter
+
+CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
+DEFAULT_PASSWORD = "velvet-lantern-orchid-42"
+
+
+# -- database --------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory) -> str:
+    url = os.environ.get("DATABASE_URL")
+    if url:
+        return url
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'portal-test.sqlite3'}"
+
+
+@pytest.fixture(scope="session")
+def _schema(database_url):
+    app = create_app(TestingConfig, SQLALCHEMY_DATABASE_URI=database_url)
+    with app.app_context():
+        db.drop_all()
+        with db.engine.begin() as connection:
+            connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
+        db.create_all()
+        db.session.remove()
+    yield
+    with app.app_context():
+        db.engine.dispose()
+
+
+def _empty_tables() -> None:
+    tables = list(reversed(db.metadata.sorted_tables))
+    if db.engine.dialect.name == "postgresql":
+        names = ", ".join(f'"{t.name}"' for t in tables)
+        with db.engine.begin() as connection:
+            connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    else:
+        with db.engine.begin() as connection:
+            for table in tables:
+                connection.execute(table.delete())
+
+
+# -- mail ------------------------------------------------------------------------------------
+
+
+class Mailbox:
+    """What a real SMTP server (aiosmtpd) received."""
+
+    def __init__(self):
+        self.messages: list = []
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's name
+        from email import message_from_bytes, policy
+
+        message = message_from_bytes(envelope.content, policy=policy.default)
+        self.messages.append(message)
+        return "250 OK"
+
+    def to(self, address: str) -> list:
+        return [m for m in self.messages if m["To"] == address]
+
+    def last_to(self, address: str):
+        found = self.to(address)
+        assert found, f"no mail to {address}; got {[m['To'] for m in self.messages]}"
+        return found[-1]
+
+    @staticmethod
+    def text_of(message) -> str:
+        part = message.get_body(preferencelist=("plain",))
+        return part.get_content()
+
+    def link_in_last(self, address: str, path_start: str) -> str:
+        """The path of the first link to `path_start` in the latest mail to `address`."""
+        body = self.text_of(self.last_to(address))
+        match = re.search(r"https?://[^/\s]+(" + re.escape(path_start) + r"[^\s]*)", body)
+        assert match, f"no {path_start} link in: {body}"
+        return match.group(1)
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def smtp_server():
+    handler = Mailbox()
+    controller = Controller(handler, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    yield controller, handler
+    controller.stop()
+
+
+@pytest.fixture
+def mailbox(smtp_server) -> Mailbox:
+    _controller, handler = smtp_server
+    handler.messages.clear()
+    return handler
+
+
+# -- the app ---------------------------------------------------------------------------------
+
+
+class IsolatedClient(FlaskClient):
+    """Each request gets its own app context, `g` and database session, as in production,
+    instead of sharing the test's. The test's session ends its transaction around each request
+    so it neither blocks the request nor reads a stale snapshot afterwards."""
+
+    def open(self, *args, **kwargs):
+        db.session.commit()
+        context = contextvars.copy_context()
+
+        def isolated():
+            _cv_app.set(None)
+            return super(IsolatedClient, self).open(*args, **kwargs)
+
+        try:
+            return context.run(isolated)
+        finally:
+            db.session.commit()
+            db.session.expire_all()
+
+
+@pytest.fixture
+def app_overrides() -> dict:
+    """Config overrides for one test module or test (override this fixture)."""
+    return {}
+
+
+@pytest.fixture
+def app(_schema, database_url, smtp_server, mailbox, app_overrides):
+    controller, _handler = smtp_server
+    config = {
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "MAIL_SERVER": "127.0.0.1",
+        "MAIL_PORT": controller.port,
+        "RATELIMIT_KEY_PREFIX": f"test-{uuid.uuid4().hex[:8]}",
+    }
+    config.update(app_overrides)
+    application = create_app(TestingConfig, **config)
+    application.test_client_class = IsolatedClient
+    with application.app_context():
+        from portal.services.programme import ensure_default_tiers
+
+        ensure_default_tiers()
+        db.session.commit()
+        limiter.reset()
+        yield application
+        db.session.remove()
+        _empty_tables()
+    portal_clock.set_now(None)
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+def csrf_token_from(html: str) -> str:
+    match = CSRF_META.search(html)
+    assert match, "page has no csrf-token meta tag"
+    return match.group(1)
+
+
+def form_post(client, url: str, data: dict | None = None, *, token_from: str = "/login", **kwargs):
+    """POST a form the way a browser does: with the CSRF token of a page it loaded."""
+    token = csrf_token_from(
+        client.get(token_from, headers=kwargs.get("headers")).get_data(as_text=True)
+    )
+    payload = {"csrf_token": token, **(data or {})}
+    return client.post(url, data=payload, **kwargs)
+
+
+# -- people ----------------------------------------------------------------------------------
+
+_sequence = itertools.count(1)
+
+
+@pytest.fixture
+def create_member(app):
+    """create_member(**overrides) -> Member, committed, password DEFAULT_PASSWORD."""
+    from portal.services.accounts import create_member as create
+
+    def factory(**overrides):
+        n = next(_sequence)
+        values = {
+            "name": f"Member Number{n}",
+            "email": f"member{n}-{uuid.uuid4().hex[:6]}@example.com",
+            "password": DEFAULT_PASSWORD,
+            "verified": True,
+        }
+        values.update(overrides)
+        member = create(**values)
+        db.session.commit()
+        return member
+
+    return factory
+
+
+@pytest.fixture
+def member(create_member):
+    return create_member(name="Lin Mei", email="lin.mei@example.com")
+
+
+@pytest.fixture
+def staff(create_member):
+    return create_member(name="Zhang Wei", email="zhang.wei@example.com", role="staff")
+
+
+@pytest.fixture
+def admin(create_member):
+    return create_member(name="Chen Jing", email="chen.jing@example.com", role="admin")
+
+
+@pytest.fixture
+def login(client, create_member):
+    """login(as_="member" | "staff" | "admin" | a Member) signs the test client in."""
+
+    def sign_in(as_="member", password: str = DEFAULT_PASSWORD):
+        person = create_member(role=as_) if isinstance(as_, str) else as_
+        response = form_post(client, "/login", {"email": person.email, "password": password})
+        assert response.status_code == 303, response.get_data(as_text=True)[:500]
+        return person
+
+    return sign_in
+
+
+# -- time and queries ------------------------------------------------------------------------
+
+
+class Clock:
+    def set(self, moment: datetime) -> datetime:
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=UTC)
+        portal_clock.set_now(moment)
+        return moment
+
+    def advance(self, **delta) -> datetime:
+        return portal_clock.advance(timedelta(**delta))
+
+    def now(self) -> datetime:
+        return portal_clock.utcnow()
+
+
+@pytest.fixture
+def clock() -> Iterator[Clock]:
+    fixed = Clock()
+    fixed.set(datetime(2026, 6, 15, 4, 0, tzinfo=UTC))
+    yield fixed
+    portal_clock.set_now(None)
+
+
+@pytest.fixture
+def count_queries(app):
+    """with count_queries() as queries: ...; len(queries) is the number of SQL statements."""
+
+    @contextmanager
+    def counting():
+        statements: list[str] = []
+
+        def before(conn, cursor, statement, *args):
+            if (
+                not statement.lstrip()
+                .upper()
+                .startswith(("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE"))
+            ):
+                statements.append(statement)
+
+        event.listen(db.engine, "before_cursor_execute", before)
+        try:
+            yield statements
+        finally:
+            event.remove(db.engine, "before_cursor_execute", before)
+
+    return counting
