@@ -6,8 +6,14 @@ from portal.models.ledger import LedgerEntry
 from portal.models.members import LoginSession, Member
 from portal.models.messages import Notification, OutboxMessage
 from portal.models.programme import Setting, Tier
+from portal.models.purchases import ApiToken, Purchase, PurchaseItem, PurchaseReturn, TierChange
 
 __all__ = [
+    "ApiToken",
+    "Purchase",
+    "PurchaseItem",
+    "PurchaseReturn",
+    "TierChange",
     "AuditEntry",
     "JobLock",
     "LedgerEntry",

@@ -70,8 +70,16 @@ class LedgerEntry(db.Model):
     details: Mapped[dict | None] = mapped_column(JSON)
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # What the entry belongs to (one of them, or none for a staff adjustment).
+    purchase_id: Mapped[int | None] = mapped_column(
+        ForeignKey("purchases.id", ondelete="RESTRICT"), index=True
+    )
+    purchase_return_id: Mapped[int | None] = mapped_column(
+        ForeignKey("purchase_returns.id", ondelete="RESTRICT")
+    )
 
     member = relationship("Member", foreign_keys=[member_id])
+    purchase = relationship("Purchase", foreign_keys=[purchase_id])
     actor = relationship("Member", foreign_keys=[actor_id])
 
     @property
