@@ -8,9 +8,9 @@ import os
 from flask import Flask, current_app, g, has_request_context, request, session
 from flask_login import current_user
 from htmx_flask import Htmx
-from sqlalchemy import event
 
 from config import Config, config_from_environment
+from portal.database import tune_engine
 from portal.extensions import babel, csrf, db, limiter, login_manager, migrate
 
 CONTENT_SECURITY_POLICY = "; ".join(
@@ -47,7 +47,7 @@ def create_app(config: type[Config] | None = None, **overrides) -> Flask:
     _init_login(app)
     _init_babel(app)
     with app.app_context():
-        _tune_database(db.engine)
+        tune_engine(db.engine)
 
     from portal.formatting import install_filters
     from portal.services.mail import install_after_commit_delivery
@@ -143,37 +143,6 @@ def select_timezone() -> str:
 
 def _init_babel(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
-
-
-def _tune_database(engine) -> None:
-    """SQLite: foreign keys on, wait for locks rather than fail, and begin every writing
-    transaction IMMEDIATE so a read-then-write cannot be overtaken (the conditional UPDATEs
-    of the ledger and stock then serialise as they do on PostgreSQL)."""
-    if engine.dialect.name != "sqlite":
-        return
-
-    @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_connection, _record):
-        dbapi_connection.isolation_level = None  # we emit BEGIN ourselves
-        cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=30000")
-        if engine.url.database not in (None, "", ":memory:"):
-            cursor.execute("PRAGMA journal_mode=WAL")
-            cursor.execute("PRAGMA synchronous=NORMAL")
-        cursor.close()
-
-    @event.listens_for(engine, "begin")
-    def _on_begin(connection):
-        connection.exec_driver_sql("BEGIN IMMEDIATE" if _writing() else "BEGIN")
-
-
-def _writing() -> bool:
-    from flask import has_request_context
-
-    if not has_request_context():
-        return True  # commands and jobs
-    return request.method not in ("GET", "HEAD", "OPTIONS")
 
 
 def _install_request_hooks(app: Flask) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 from flask import Flask
 
+from portal.database import writing_transactions
 from portal.extensions import db
 
 
@@ -21,8 +22,9 @@ def register_commands(app: Flask) -> None:
         if if_empty and db.session.scalar(select(func.count(Member.id))):
             click.echo("The database already has members; demo data not loaded.")
             return
-        summary = seed_demo()
-        db.session.commit()
+        with writing_transactions():
+            summary = seed_demo()
+            db.session.commit()
         for line in summary:
             click.echo(line)
 
@@ -31,7 +33,8 @@ def register_commands(app: Flask) -> None:
         """Run the periodic work once (expiry, tier evaluation, reminders, mail)."""
         from portal.jobs import run_periodic_jobs
 
-        results = run_periodic_jobs()
+        with writing_transactions():
+            results = run_periodic_jobs()
         if results is None:
             click.echo("Another run-jobs is in progress; nothing to do.")
             return

@@ -23,6 +23,7 @@ from sqlalchemy import event, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from portal.clock import utcnow
+from portal.database import writing_transactions
 from portal.extensions import db
 from portal.models import Member, OutboxMessage
 
@@ -112,7 +113,7 @@ def _forget_rolled_back(session) -> None:
 
 
 def _deliver_in_context(app, ids: list[int]) -> None:
-    with app.app_context():
+    with app.app_context(), writing_transactions():
         try:
             deliver_pending(ids=ids)
         finally:
@@ -154,17 +155,25 @@ def _claim(message_id: int) -> bool:
 
 def _send_claimed(message_id: int) -> bool:
     message = db.session.get(OutboxMessage, message_id)
+    email = build_email(message)
+    # No transaction stays open while the SMTP server takes its time.
+    db.session.commit()
     try:
-        transport_send(message)
+        transport_send(email, message_id=message_id)
     except Exception as exc:  # noqa: BLE001 - any failure leaves it for the next run
         logger.warning("mail %s to be retried: %s", message_id, type(exc).__name__)
-        message.status = "pending"
-        message.last_error = f"{type(exc).__name__}: {exc}"[:500]
+        db.session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id == message_id)
+            .values(status="pending", last_error=f"{type(exc).__name__}: {exc}"[:500])
+        )
         db.session.commit()
         return False
-    message.status = "sent"
-    message.sent_at = utcnow()
-    message.last_error = None
+    db.session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == message_id)
+        .values(status="sent", sent_at=utcnow(), last_error=None)
+    )
     db.session.commit()
     logger.info("mail %s sent", message_id)
     return True
@@ -183,22 +192,21 @@ def build_email(message: OutboxMessage) -> EmailMessage:
     return email
 
 
-def transport_send(message: OutboxMessage) -> None:
+def transport_send(email: EmailMessage, *, message_id: int) -> None:
     """Hand the message to SMTP, or, with no MAIL_SERVER (development), write it to
     instance/outbox/ and the log so the links in it can be followed."""
     config = current_app.config
-    email = build_email(message)
     if not config["MAIL_SERVER"]:
         outbox = Path(config["MAIL_OUTBOX_DIR"])
         outbox.mkdir(parents=True, exist_ok=True)
-        path = outbox / f"{message.id:06d}.eml"
+        path = outbox / f"{message_id:06d}.eml"
         path.write_bytes(bytes(email))
         logger.info(
             "development mail to %s, %r, written to %s\n%s",
-            message.to_address,
-            message.subject,
+            email["To"],
+            email["Subject"],
             path,
-            message.body_text,
+            email.get_body(preferencelist=("plain",)).get_content(),
         )
         return
     timeout = config["MAIL_TIMEOUT"]
