@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import re
+import threading
+
+import pytest
+from werkzeug.serving import make_server
 
 from portal.extensions import db
 from portal.models import Member, Reward
@@ -42,3 +46,14 @@ def idempotency_key_in(html: str) -> str:
     match = IDEMPOTENCY_FIELD.search(html)
     assert match, "the confirmation form has no idempotency key"
     return match.group(1)
+
+
+@pytest.fixture
+def live_server(app):
+    """The test's app served by a threaded werkzeug server: "127.0.0.1:<port>"."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(timeout=10)

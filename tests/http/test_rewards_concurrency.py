@@ -14,13 +14,15 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from sqlalchemy import func, select
-from werkzeug.serving import make_server
 
 from portal.extensions import db
 from portal.models import Member, Redemption, Reward
 from portal.services.ledger import ledger_sum
+from tests import rewards_support
 from tests.conftest import DEFAULT_PASSWORD, csrf_token_from
 from tests.rewards_support import give_points, idempotency_key_in, make_reward
+
+live_server = rewards_support.live_server  # the fixture
 
 THREADS = 8
 HTTP_TIMEOUT = 45
@@ -30,16 +32,6 @@ HTTP_TIMEOUT = 45
 def app_overrides():
     # Many sign-ins from one address in a second are the test, not an attack.
     return {"RATELIMIT_ENABLED": False}
-
-
-@pytest.fixture
-def live_server(app):
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=10)
 
 
 class Browser:

@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal.extensions import db
+from portal.formatting import points as format_points
 from portal.forms.rewards import CancelVoucherForm, FulfilForm, RewardForm, VoucherLookupForm
 from portal.models import Redemption, Reward
 from portal.rendering import render
@@ -227,7 +228,7 @@ def cancel(redemption_id: int):
         _(
             "Voucher %(code)s cancelled; %(points)s points returned to the member.",
             code=redemption.voucher_code_display,
-            points=redemption.points_spent,
+            points=format_points(redemption.points_spent),
         ),
         "success",
     )
