@@ -121,6 +121,8 @@ def _init_login(app: Flask) -> None:
 
 def select_locale() -> str:
     supported = list(current_app.config["LANGUAGES"])
+    if not has_request_context():  # commands and jobs: force_locale() picks the reader's
+        return current_app.config.get("BABEL_DEFAULT_LOCALE", "en")
     if current_user and current_user.is_authenticated and current_user.locale in supported:
         return current_user.locale
     chosen = session.get("locale")

@@ -7,12 +7,15 @@ from portal.models.members import LoginSession, Member
 from portal.models.messages import Notification, OutboxMessage
 from portal.models.programme import Setting, Tier
 from portal.models.purchases import ApiToken, Purchase, PurchaseItem, PurchaseReturn, TierChange
+from portal.models.rewards import Redemption, Reward
 
 __all__ = [
     "ApiToken",
     "Purchase",
     "PurchaseItem",
     "PurchaseReturn",
+    "Redemption",
+    "Reward",
     "TierChange",
     "AuditEntry",
     "JobLock",

@@ -77,6 +77,9 @@ class LedgerEntry(db.Model):
     purchase_return_id: Mapped[int | None] = mapped_column(
         ForeignKey("purchase_returns.id", ondelete="RESTRICT")
     )
+    redemption_id: Mapped[int | None] = mapped_column(
+        ForeignKey("redemptions.id", ondelete="RESTRICT"), index=True
+    )
 
     member = relationship("Member", foreign_keys=[member_id])
     purchase = relationship("Purchase", foreign_keys=[purchase_id])

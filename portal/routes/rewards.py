@@ -1,0 +1,152 @@
+"""The member's rewards: the catalogue, a reward's page with its redeem step, and vouchers."""
+
+from __future__ import annotations
+
+import re
+import uuid
+
+import segno
+from flask import Blueprint, abort, flash, redirect, request, send_from_directory, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from markupsafe import Markup
+
+from portal.extensions import db
+from portal.forms.rewards import CatalogueForm, RedeemForm
+from portal.rendering import render
+from portal.services import catalogue as browsing
+from portal.services.reward_editing import upload_dir, window_dates
+from portal.services.rewards import RedemptionRefused, check_eligibility, redeem
+from portal.services.tiers import all_tiers
+
+bp = Blueprint("rewards", __name__)
+
+UPLOADED_IMAGE = re.compile(r"^[0-9a-f]{32}\.(png|jpg|webp)$")
+SHIPPED_IMAGE = re.compile(r"^[a-z0-9-]+\.svg$")
+
+
+@bp.app_template_filter("reward_image_url")
+def reward_image_url(reward) -> str:
+    image = reward.image or ""
+    if SHIPPED_IMAGE.match(image):
+        return url_for("static", filename=f"img/rewards/{image}")
+    if UPLOADED_IMAGE.match(image):
+        return url_for("rewards.image", filename=image)
+    return url_for("static", filename="img/rewards/placeholder.svg")
+
+
+@bp.app_context_processor
+def reward_labels():
+    return {
+        "category_labels": browsing.CATEGORY_LABELS,
+        "reward_type_labels": browsing.TYPE_LABELS,
+        "voucher_status_labels": browsing.STATUS_LABELS,
+        "reward_window": window_dates,
+    }
+
+
+@bp.get("/rewards")
+@login_required
+def catalogue():
+    tiers = all_tiers()
+    form = CatalogueForm(formdata=request.args, tiers=tiers)
+    query = browsing.CatalogueQuery(
+        search=form.q.data or "",
+        category=form.category.data or "",
+        affordable=form.affordable.data,
+        tier=form.tier.data or "",
+        sort=form.sort.data or "popular",
+    ).cleaned({tier.code for tier in tiers})
+    cards = browsing.browse_catalogue(current_user, query)
+    return render(
+        "rewards/catalogue.html",
+        fragments={"reward-results": "results"},
+        form=form,
+        query=query,
+        cards=cards,
+    )
+
+
+def _reward_or_404(reward_id: int):
+    reward = browsing.reward_for_member(reward_id)
+    if reward is None:
+        abort(404)
+    return reward
+
+
+def _reward_page(reward, *, status=200, refusal=None):
+    eligibility = check_eligibility(current_user, reward)
+    return render(
+        "rewards/detail.html",
+        status=status,
+        reward=reward,
+        eligibility=eligibility,
+        refusal=refusal,
+    )
+
+
+@bp.get("/rewards/<int:reward_id>")
+@login_required
+def detail(reward_id: int):
+    return _reward_page(_reward_or_404(reward_id))
+
+
+@bp.get("/rewards/<int:reward_id>/redeem")
+@login_required
+def confirm(reward_id: int):
+    """The confirmation step: the cost, the balance before and after, and the final button."""
+    reward = _reward_or_404(reward_id)
+    eligibility = check_eligibility(current_user, reward)
+    if not eligibility.can_redeem:
+        return _reward_page(reward)
+    form = RedeemForm(formdata=None, idempotency_key=uuid.uuid4().hex)
+    return render("rewards/confirm.html", reward=reward, form=form)
+
+
+@bp.post("/rewards/<int:reward_id>/redeem")
+@login_required
+def redeem_reward(reward_id: int):
+    reward = _reward_or_404(reward_id)
+    form = RedeemForm()
+    if not form.validate_on_submit():
+        return _reward_page(
+            reward,
+            status=422,
+            refusal=[_("This form was incomplete. Please start again from the redeem button.")],
+        )
+    try:
+        redemption = redeem(current_user, reward, idempotency_key=form.idempotency_key.data)
+    except RedemptionRefused as refused:
+        db.session.rollback()
+        return _reward_page(
+            reward, status=409, refusal=[reason.message for reason in refused.reasons]
+        )
+    db.session.commit()
+    flash(_("Your voucher is ready. Show it at any of our boutiques."), "success")
+    return redirect(url_for("rewards.voucher", redemption_id=redemption.id), 303)
+
+
+@bp.get("/redemptions")
+@login_required
+def redemptions():
+    return render("rewards/redemptions.html", vouchers=browsing.member_vouchers(current_user))
+
+
+@bp.get("/redemptions/<int:redemption_id>")
+@login_required
+def voucher(redemption_id: int):
+    redemption = browsing.member_voucher(current_user, redemption_id)
+    if redemption is None:
+        abort(404)
+    qr = segno.make(redemption.voucher_code_display, error="m")
+    # segno writes the SVG from the code alone (our alphabet): no member text goes into it.
+    qr_svg = Markup(qr.svg_inline(scale=1, border=2, omitsize=True, svgclass="voucher-qr"))  # noqa: S704
+    return render("rewards/voucher.html", redemption=redemption, qr_svg=qr_svg)
+
+
+@bp.get("/rewards/images/<filename>")
+def image(filename: str):
+    if not UPLOADED_IMAGE.match(filename):
+        abort(404)
+    response = send_from_directory(upload_dir(), filename, max_age=86400)
+    return response

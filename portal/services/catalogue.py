@@ -1,0 +1,195 @@
+"""Browsing the rewards catalogue and a member's vouchers: search, filters, sort, and what
+each card says to the member reading it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, or_, select
+
+from portal.clock import utcnow
+from portal.extensions import db
+from portal.models import Member, Redemption, Reward
+from portal.services.rewards import (
+    COUNTED_STATUSES,
+    LOW_STOCK,
+    Eligibility,
+    check_eligibility,
+    normalise_voucher_code,
+    tier_ranks,
+)
+
+CATEGORY_LABELS = {
+    "jewellery_care": _l("Jewellery care"),
+    "watch_service": _l("Watch service"),
+    "gifts": _l("Gifts"),
+    "experiences": _l("Experiences"),
+    "vouchers": _l("Vouchers"),
+    "events": _l("Events"),
+}
+TYPE_LABELS = {
+    "in_store": _l("Collected in a boutique"),
+    "discount_voucher": _l("Discount voucher"),
+    "event_entry": _l("Event entry"),
+}
+STATUS_LABELS = {
+    "issued": _l("Ready to use"),
+    "fulfilled": _l("Used"),
+    "cancelled": _l("Cancelled"),
+    "expired": _l("Expired"),
+}
+SORT_LABELS = {
+    "popular": _l("Most popular"),
+    "cost": _l("Points: low to high"),
+    "cost_desc": _l("Points: high to low"),
+    "newest": _l("Newest"),
+}
+# tier filter: "" every reward, "mine" those my tier opens, or a tier code (that tier's own).
+MY_TIER = "mine"
+
+
+@dataclass
+class CatalogueQuery:
+    search: str = ""
+    category: str = ""
+    affordable: bool = False
+    tier: str = ""
+    sort: str = "popular"
+
+    def cleaned(self, tier_codes) -> CatalogueQuery:
+        """Unknown values (an edited URL) fall back to "everything", never an error."""
+        return CatalogueQuery(
+            search=(self.search or "").strip()[:100],
+            category=self.category if self.category in CATEGORY_LABELS else "",
+            affordable=bool(self.affordable),
+            tier=self.tier if self.tier == MY_TIER or self.tier in tier_codes else "",
+            sort=self.sort if self.sort in SORT_LABELS else "popular",
+        )
+
+    @property
+    def is_filtered(self) -> bool:
+        return bool(self.search or self.category or self.affordable or self.tier)
+
+
+@dataclass
+class RewardCard:
+    reward: Reward
+    eligibility: Eligibility
+
+    @property
+    def stock_is_low(self) -> bool:
+        stock = self.reward.stock
+        return stock is not None and 0 < stock <= LOW_STOCK
+
+
+def _available_rewards(now: datetime):
+    return select(Reward).where(
+        Reward.active.is_(True),
+        or_(Reward.active_from.is_(None), Reward.active_from <= now),
+        or_(Reward.active_to.is_(None), Reward.active_to > now),
+    )
+
+
+def redeemed_counts(member: Member) -> dict[int, int]:
+    """Reward id -> vouchers of this member counted against the per-member limit."""
+    rows = db.session.execute(
+        select(Redemption.reward_id, func.count(Redemption.id))
+        .where(Redemption.member_id == member.id, Redemption.status.in_(COUNTED_STATUSES))
+        .group_by(Redemption.reward_id)
+    )
+    return dict(rows.all())
+
+
+def browse_catalogue(
+    member: Member, query: CatalogueQuery, *, now: datetime | None = None
+) -> list[RewardCard]:
+    """The rewards on offer now that match the member's search and filters, each with what
+    stands between the member and redeeming it."""
+    now = now or utcnow()
+    ranks = tier_ranks()
+    statement = _available_rewards(now)
+    if query.search:
+        text = query.search
+        statement = statement.where(
+            or_(
+                Reward.name.icontains(text, autoescape=True),
+                Reward.name_zh.icontains(text, autoescape=True),
+                Reward.description.icontains(text, autoescape=True),
+                Reward.description_zh.icontains(text, autoescape=True),
+            )
+        )
+    if query.category:
+        statement = statement.where(Reward.category == query.category)
+    if query.affordable:
+        statement = statement.where(Reward.points_cost <= member.points_balance)
+    if query.tier == MY_TIER:
+        allowed = [code for code, rank in ranks.items() if rank <= ranks.get(member.tier_code, 0)]
+        statement = statement.where(or_(Reward.min_tier.is_(None), Reward.min_tier.in_(allowed)))
+    elif query.tier:
+        lowest = min(ranks, key=ranks.get)
+        if query.tier == lowest:
+            statement = statement.where(
+                or_(Reward.min_tier.is_(None), Reward.min_tier == query.tier)
+            )
+        else:
+            statement = statement.where(Reward.min_tier == query.tier)
+    order = {
+        "popular": [Reward.redemption_count.desc(), Reward.points_cost],
+        "cost": [Reward.points_cost, Reward.name],
+        "cost_desc": [Reward.points_cost.desc(), Reward.name],
+        "newest": [Reward.created_at.desc(), Reward.id.desc()],
+    }[query.sort]
+    rewards = db.session.scalars(statement.order_by(*order, Reward.id)).unique().all()
+    counts = redeemed_counts(member)
+    return [
+        RewardCard(
+            reward,
+            check_eligibility(
+                member, reward, now=now, redeemed=counts.get(reward.id, 0), ranks=ranks
+            ),
+        )
+        for reward in rewards
+    ]
+
+
+def reward_for_member(reward_id: int) -> Reward | None:
+    """A reward a member may look at: an active one (a future or ended one says so on its
+    page); None for an inactive or unknown id, which the member sees as not found."""
+    reward = db.session.get(Reward, reward_id)
+    if reward is None or not reward.active:
+        return None
+    return reward
+
+
+def member_vouchers(member: Member) -> list[Redemption]:
+    return list(
+        db.session.scalars(
+            select(Redemption)
+            .where(Redemption.member_id == member.id)
+            .order_by(Redemption.id.desc())
+            .limit(200)
+        )
+    )
+
+
+def member_voucher(member: Member, redemption_id: int) -> Redemption | None:
+    """The member's own voucher; None for anybody else's (shown as not found)."""
+    return db.session.scalar(
+        select(Redemption).where(Redemption.id == redemption_id, Redemption.member_id == member.id)
+    )
+
+
+def find_voucher(typed_code: str) -> Redemption | None:
+    code = normalise_voucher_code(typed_code)
+    if not code:
+        return None
+    return db.session.scalar(select(Redemption).where(Redemption.voucher_code == code))
+
+
+def recent_redemptions(status: str = "", limit: int = 50) -> list[Redemption]:
+    statement = select(Redemption).order_by(Redemption.id.desc()).limit(limit)
+    if status in STATUS_LABELS:
+        statement = statement.where(Redemption.status == status)
+    return list(db.session.scalars(statement))

@@ -1,0 +1,425 @@
+"""Redeeming rewards: who may redeem what, and the one transaction that takes the points,
+lowers the stock and issues the voucher (DESIGN.md, "Redemption").
+
+Overspending and overselling are prevented by the database, not by the checks alone:
+- the member's row is locked first (PostgreSQL; SQLite writers begin IMMEDIATE), so the
+  per-member limit and a repeated idempotency key are counted without a race;
+- the stock goes down in a conditional UPDATE (`stock > 0`) and the points in another
+  (`points_balance >= cost`, services/ledger.py): when either matches no row, nothing is issued;
+- UNIQUE(member_id, idempotency_key) makes a resubmitted form find its first voucher.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+
+from portal.clock import utcnow
+from portal.extensions import db
+from portal.formatting import local_date, points, tier_name
+from portal.jobs import periodic_job
+from portal.models import Member, Redemption, Reward, Tier
+from portal.services.audit import record_audit
+from portal.services.ledger import InsufficientPoints, credit_points, debit_points, lock_member
+from portal.services.notifications import notify_member
+
+logger = logging.getLogger(__name__)
+
+# No 0/O, 1/I/L: a code read aloud or typed from a phone screen cannot be misread.
+VOUCHER_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+VOUCHER_LENGTH = 12
+LOW_STOCK = 5
+# Counted against the per-member limit: every voucher but a cancelled (refunded) one.
+COUNTED_STATUSES = ("issued", "fulfilled", "expired")
+
+
+# -- eligibility -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Reason:
+    """Why a member cannot redeem a reward: a code for programs, a sentence for people."""
+
+    code: str
+    message: str
+
+
+@dataclass
+class Eligibility:
+    reasons: list[Reason] = field(default_factory=list)
+    points_short: int = 0
+
+    @property
+    def can_redeem(self) -> bool:
+        return not self.reasons
+
+    @property
+    def codes(self) -> list[str]:
+        return [reason.code for reason in self.reasons]
+
+
+def tier_ranks() -> dict[str, int]:
+    """Tier code -> rank (a handful of rows)."""
+    return dict(db.session.execute(select(Tier.code, Tier.rank)).all())
+
+
+def member_redemption_count(member: Member, reward: Reward) -> int:
+    return db.session.scalar(
+        select(func.count(Redemption.id)).where(
+            Redemption.member_id == member.id,
+            Redemption.reward_id == reward.id,
+            Redemption.status.in_(COUNTED_STATUSES),
+        )
+    )
+
+
+def is_available(reward: Reward, *, now: datetime | None = None) -> bool:
+    """Active and inside its window: listed in the catalogue."""
+    now = now or utcnow()
+    return (
+        reward.active
+        and (reward.active_from is None or reward.active_from <= now)
+        and (reward.active_to is None or now < reward.active_to)
+    )
+
+
+def check_eligibility(
+    member: Member,
+    reward: Reward,
+    *,
+    now: datetime | None = None,
+    redeemed: int | None = None,
+    ranks: dict[str, int] | None = None,
+) -> Eligibility:
+    """Every reason the member cannot redeem the reward now, in words they can act on: the
+    active window, the tier, the per-member limit, the stock, a negative balance, the cost."""
+    now = now or utcnow()
+    ranks = ranks if ranks is not None else tier_ranks()
+    result = Eligibility()
+
+    def refuse(code: str, message) -> None:
+        result.reasons.append(Reason(code, str(message)))
+
+    if not reward.active:
+        refuse("inactive", _l("This reward is no longer offered."))
+    elif reward.active_from is not None and now < reward.active_from:
+        refuse(
+            "not_started",
+            _l("This reward can be redeemed from %(date)s.", date=local_date(reward.active_from)),
+        )
+    elif reward.active_to is not None and now >= reward.active_to:
+        refuse("ended", _l("This reward has ended."))
+    if reward.min_tier is not None and ranks.get(member.tier_code, 0) < ranks[reward.min_tier]:
+        refuse(
+            "below_tier",
+            _l("This reward is for %(tier)s members and above.", tier=tier_name(reward.tier)),
+        )
+    if reward.per_member_limit is not None:
+        if redeemed is None:
+            redeemed = member_redemption_count(member, reward)
+        if redeemed >= reward.per_member_limit:
+            refuse(
+                "limit_reached",
+                ngettext(
+                    "You have already redeemed this reward the most times allowed (%(num)d).",
+                    "You have already redeemed this reward the most times allowed (%(num)d).",
+                    reward.per_member_limit,
+                ),
+            )
+    if reward.stock is not None and reward.stock <= 0:
+        refuse("out_of_stock", _l("This reward is out of stock."))
+    if member.points_balance < 0:
+        refuse(
+            "negative_balance",
+            _l(
+                "Your balance is below zero (%(balance)s points) after a return, so rewards "
+                "cannot be redeemed until it is positive again.",
+                balance=points(member.points_balance),
+            ),
+        )
+    elif member.points_balance < reward.points_cost:
+        result.points_short = reward.points_cost - member.points_balance
+        refuse(
+            "not_enough_points",
+            _l("You need %(short)s more points.", short=points(result.points_short)),
+        )
+    return result
+
+
+# -- redeeming -------------------------------------------------------------------------------
+
+
+class RedemptionRefused(Exception):
+    """The member may not redeem the reward; `reasons` says why."""
+
+    def __init__(self, reasons: list[Reason]):
+        super().__init__("; ".join(r.message for r in reasons))
+        self.reasons = reasons
+
+    @property
+    def codes(self) -> list[str]:
+        return [reason.code for reason in self.reasons]
+
+
+def new_voucher_code() -> str:
+    return "".join(secrets.choice(VOUCHER_ALPHABET) for _ in range(VOUCHER_LENGTH))
+
+
+def normalise_voucher_code(typed: str) -> str:
+    """What staff type or scan ("abcd efgh-jkmn") as stored ("ABCDEFGHJKMN")."""
+    return "".join(c for c in (typed or "").upper() if c.isalnum())
+
+
+def _existing(member: Member, idempotency_key: str) -> Redemption | None:
+    return db.session.scalar(
+        select(Redemption)
+        .where(Redemption.member_id == member.id, Redemption.idempotency_key == idempotency_key)
+        .execution_options(populate_existing=True)
+    )
+
+
+def redeem(
+    member: Member, reward: Reward, *, idempotency_key: str, now: datetime | None = None
+) -> Redemption:
+    """Spend the reward's cost and issue a voucher valid `voucher_valid_days`, in the caller's
+    transaction. The same `idempotency_key` again returns the first voucher, also when both
+    requests arrive together. Raises RedemptionRefused with every reason it cannot."""
+    if not idempotency_key or len(idempotency_key) > 64:
+        raise ValueError("an idempotency key of 1 to 64 characters is needed")
+    now = now or utcnow()
+    found = _existing(member, idempotency_key)
+    if found is not None:
+        return found
+    lock_member(member)
+    found = _existing(member, idempotency_key)  # a twin request may have committed meanwhile
+    if found is not None:
+        return found
+    db.session.refresh(reward)
+    eligibility = check_eligibility(member, reward, now=now)
+    if not eligibility.can_redeem:
+        raise RedemptionRefused(eligibility.reasons)
+
+    redemption = Redemption(
+        member_id=member.id,
+        reward_id=reward.id,
+        points_spent=reward.points_cost,
+        status="issued",
+        idempotency_key=idempotency_key,
+        created_at=now,
+        valid_until=now + timedelta(days=reward.voucher_valid_days),
+    )
+    for _attempt in range(5):
+        redemption.voucher_code = new_voucher_code()
+        try:
+            with db.session.begin_nested():
+                db.session.add(redemption)
+        except IntegrityError:
+            found = _existing(member, idempotency_key)
+            if found is not None:
+                return found  # the twin request won the race for this key
+            continue  # a voucher code collision (1 in 10^17): draw another
+        break
+    else:  # pragma: no cover - would need five collisions in a row
+        raise RuntimeError("could not draw a free voucher code")
+
+    taken = db.session.execute(
+        update(Reward)
+        .where(Reward.id == reward.id, (Reward.stock.is_(None)) | (Reward.stock > 0))
+        .values(stock=Reward.stock - 1, redemption_count=Reward.redemption_count + 1),
+        execution_options={"synchronize_session": False},
+    ).rowcount
+    if taken != 1:
+        raise RedemptionRefused([Reason("out_of_stock", str(_l("This reward is out of stock.")))])
+    try:
+        debit_points(
+            member,
+            "redeem",
+            reward.points_cost,
+            reason=f"Redeemed: {reward.name}",
+            must_be_covered=True,
+            details={"reward_id": reward.id, "voucher": redemption.voucher_code_display},
+            redemption_id=redemption.id,
+        )
+    except InsufficientPoints:
+        short = reward.points_cost - member.points_balance
+        message = _l("You need %(short)s more points.", short=points(short))
+        raise RedemptionRefused([Reason("not_enough_points", str(message))]) from None
+    db.session.refresh(reward, attribute_names=["stock", "redemption_count"])
+    logger.info("%r redeemed %r for %d points", member, reward, reward.points_cost)
+    return redemption
+
+
+# -- staff actions ---------------------------------------------------------------------------
+
+
+class VoucherStateError(Exception):
+    """The voucher is not in a state that allows this action; the message says why."""
+
+
+def _status_problem(redemption: Redemption):
+    return {
+        "fulfilled": _l("This voucher was already used on %(date)s."),
+        "cancelled": _l("This voucher was cancelled on %(date)s."),
+        "expired": _l("This voucher expired on %(date)s."),
+    }.get(redemption.status)
+
+
+def _refuse_unless_issued(redemption: Redemption) -> None:
+    problem = _status_problem(redemption)
+    if problem is not None:
+        when = redemption.fulfilled_at or redemption.cancelled_at or redemption.valid_until
+        raise VoucherStateError(str(problem % {"date": local_date(when)}))
+
+
+def _claim(redemption: Redemption, **values) -> bool:
+    """Move an issued voucher to another status, once: the UPDATE matches only while it is
+    still issued, so two staff pressing at the same moment cannot both succeed."""
+    moved = db.session.execute(
+        update(Redemption)
+        .where(Redemption.id == redemption.id, Redemption.status == "issued")
+        .values(**values),
+        execution_options={"synchronize_session": False},
+    ).rowcount
+    db.session.refresh(redemption)
+    return moved == 1
+
+
+def fulfil_redemption(
+    redemption: Redemption, staff: Member, *, now: datetime | None = None
+) -> Redemption:
+    """Staff hand over the reward: an issued voucher still within its validity becomes
+    fulfilled. Anything else is refused with the reason."""
+    now = now or utcnow()
+    db.session.refresh(redemption)
+    _refuse_unless_issued(redemption)
+    if redemption.valid_until <= now:
+        raise VoucherStateError(
+            str(_l("This voucher expired on %(date)s.", date=local_date(redemption.valid_until)))
+        )
+    if not _claim(redemption, status="fulfilled", fulfilled_at=now, fulfilled_by_id=staff.id):
+        _refuse_unless_issued(redemption)
+    record_audit(
+        "redemption.fulfil",
+        actor=staff,
+        target=redemption,
+        summary=f"Voucher {redemption.voucher_code_display} ({redemption.reward.name}) fulfilled",
+    )
+    logger.info("%r fulfilled by %r", redemption, staff)
+    return redemption
+
+
+def _return_stock(reward_id: int) -> None:
+    db.session.execute(
+        update(Reward)
+        .where(Reward.id == reward_id, Reward.stock.is_not(None))
+        .values(stock=Reward.stock + 1),
+        execution_options={"synchronize_session": False},
+    )
+
+
+def cancel_redemption(
+    redemption: Redemption, staff: Member, reason: str, *, now: datetime | None = None
+) -> Redemption:
+    """Staff cancel an issued voucher: the points are refunded, the stock returned, the member
+    told why. A used, expired or already cancelled voucher cannot be cancelled."""
+    now = now or utcnow()
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValueError("a cancellation needs a reason")
+    member = db.session.get(Member, redemption.member_id)
+    lock_member(member)
+    db.session.refresh(redemption)
+    _refuse_unless_issued(redemption)
+    if not _claim(
+        redemption,
+        status="cancelled",
+        cancelled_at=now,
+        cancelled_by_id=staff.id,
+        cancel_reason=reason[:300],
+    ):
+        _refuse_unless_issued(redemption)
+    reward = redemption.reward
+    credit_points(
+        member,
+        "refund",
+        redemption.points_spent,
+        reason=f"Refund: {reward.name} voucher cancelled",
+        details={"reward_id": reward.id, "voucher": redemption.voucher_code_display},
+        actor=staff,
+        redemption_id=redemption.id,
+    )
+    _return_stock(reward.id)
+    db.session.execute(
+        update(Reward)
+        .where(Reward.id == reward.id, Reward.redemption_count > 0)
+        .values(redemption_count=Reward.redemption_count - 1),
+        execution_options={"synchronize_session": False},
+    )
+    notify_member(
+        member,
+        "redemption_cancelled",
+        title=_l("Your voucher for %(reward)s was cancelled", reward=reward.name),
+        body=_l(
+            "Our staff cancelled voucher %(code)s: %(reason)s. Your %(points)s points are back "
+            "in your balance.",
+            code=redemption.voucher_code_display,
+            reason=reason,
+            points=redemption.points_spent,
+        ),
+        link=f"/redemptions/{redemption.id}",
+        dedupe_key=f"redemption-cancelled:{redemption.id}",
+    )
+    record_audit(
+        "redemption.cancel",
+        actor=staff,
+        target=redemption,
+        summary=f"Voucher {redemption.voucher_code_display} ({reward.name}) cancelled: {reason}",
+        details={"points_refunded": redemption.points_spent, "member_id": member.id},
+    )
+    logger.info("%r cancelled by %r", redemption, staff)
+    return redemption
+
+
+# -- expiry ----------------------------------------------------------------------------------
+
+
+@periodic_job("expire-vouchers")
+def expire_vouchers(*, now: datetime | None = None) -> int:
+    """Vouchers still issued past `valid_until` become expired and their item goes back into
+    stock; the points are not refunded (the reward's terms say how long a voucher is valid).
+    Safe to repeat: an expired voucher is not touched again."""
+    now = now or utcnow()
+    due = db.session.scalars(
+        select(Redemption)
+        .where(Redemption.status == "issued", Redemption.valid_until <= now)
+        .order_by(Redemption.id)
+    ).all()
+    count = 0
+    for redemption in due:
+        if not _claim(redemption, status="expired", expired_at=now):
+            continue  # fulfilled or cancelled meanwhile
+        _return_stock(redemption.reward_id)
+        member = db.session.get(Member, redemption.member_id)
+        notify_member(
+            member,
+            "redemption_expired",
+            title=_l("Your voucher for %(reward)s has expired", reward=redemption.reward.name),
+            body=_l(
+                "Voucher %(code)s was not used before its end date.",
+                code=redemption.voucher_code_display,
+            ),
+            link=f"/redemptions/{redemption.id}",
+            dedupe_key=f"redemption-expired:{redemption.id}",
+            email=False,
+        )
+        count += 1
+    if count:
+        logger.info("%d vouchers expired", count)
+    return count
