@@ -166,6 +166,7 @@ def app(_schema, database_url, smtp_server, mailbox, app_overrides):
         "MAIL_SERVER": "127.0.0.1",
         "MAIL_PORT": controller.port,
         "RATELIMIT_KEY_PREFIX": f"test-{uuid.uuid4().hex[:8]}",
+        "RATELIMIT_ENABLED": True,
     }
     config.update(app_overrides)
     application = create_app(TestingConfig, **config)
