@@ -381,3 +381,23 @@ def test_offline_card_worker_is_served_as_javascript(client):
     assert response.mimetype == "text/javascript"
     body = page_of(response)
     assert 'url.pathname === "/card"' in body and "caches.delete" in body
+
+
+def test_a_cursor_from_another_members_purchase_is_ignored(client, login, member, create_member):
+    other = create_member()
+    theirs = add_purchase(other, store="Their boutique")
+    add_purchase(member, store="My boutique")
+    login(member)
+    words = texts(main_of(page_of(client.get(f"/purchases?before={theirs.id}"))))
+    assert "My boutique" in words and "Their boutique" not in words
+
+
+def test_pages_read_in_chinese(client, login, create_member):
+    person = create_member(locale="zh_Hans")
+    add_purchase(person)
+    login(person)
+    for path in ("/dashboard", "/purchases", "/card"):
+        response = client.get(path)
+        assert response.status_code == 200
+        assert 'lang="zh-Hans"' in page_of(response)
+    assert "会员" in page_of(client.get("/dashboard"))
