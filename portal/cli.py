@@ -43,3 +43,21 @@ def register_commands(app: Flask) -> None:
             click.echo(f"{name}: {'failed' if count < 0 else count}")
         if any(count < 0 for count in results.values()):
             raise SystemExit(1)
+
+    @app.cli.command("seed-scale")
+    @click.option("--members", type=click.IntRange(min=0), default=1000, show_default=True)
+    @click.option("--purchases", type=click.IntRange(min=0), default=20000, show_default=True)
+    @click.option("--seed", type=int, default=None, help="Repeatable data for a given seed.")
+    def seed_scale_command(members: int, purchases: int, seed: int | None):
+        """Add synthetic members and purchases (with their ledger) to measure at scale."""
+        from portal.demo.scale import seed_scale
+
+        if purchases and not members:
+            raise click.UsageError("--purchases needs at least one member (--members).")
+        with click.progressbar(length=members, label="Members and their purchases") as bar:
+            summary = seed_scale(members, purchases, seed=seed, progress=bar.update)
+        click.echo(
+            f"members: {summary.members}, purchases: {summary.purchases}, "
+            f"ledger entries: {summary.ledger_entries}"
+        )
+        click.echo("tiers: " + ", ".join(f"{code} {n}" for code, n in summary.tiers.items()))

@@ -10,9 +10,19 @@ def register_blueprints(app) -> None:
     from portal.routes.auth import bp as auth_bp
     from portal.routes.health import bp as health_bp
     from portal.routes.member import bp as member_bp
+    from portal.routes.points import bp as points_bp
     from portal.routes.rewards import bp as rewards_bp
 
-    for blueprint in (health_bp, auth_bp, member_bp, account_bp, admin_bp, api_bp, rewards_bp):
+    for blueprint in (
+        health_bp,
+        auth_bp,
+        member_bp,
+        points_bp,
+        account_bp,
+        admin_bp,
+        api_bp,
+        rewards_bp,
+    ):
         app.register_blueprint(blueprint)
 
 

@@ -1,34 +1,135 @@
-"""What the member's home pages show."""
+"""What the member's home pages show: the dashboard's read model and the notifications list.
+
+The dashboard reads stored numbers (the balance and tier on the member) and a fixed number of
+indexed queries, whatever the length of the member's history: the tiers, one aggregate over the
+purchases of the rolling tier window, the next unspent credits by expiry date and the last few
+ledger entries.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
 
+from portal.clock import local_date, utcnow
 from portal.extensions import db
 from portal.models import LedgerEntry, Member, Notification, Tier
+from portal.services.settings import programme_settings
+from portal.services.tiers import TierProgress, all_tiers, tier_progress
+
+RECENT_ACTIVITY = 5
+# Unspent credits read to find the next expiry dates; a member rarely earns more than a few
+# credits a day, so this covers the next dates many times over.
+EXPIRY_ROWS = 60
+EXPIRY_DATES_SHOWN = 3
+
+
+@dataclass
+class ExpiryGroup:
+    """Points that expire on one day (in the programme's zone)."""
+
+    on: date
+    points: int
+    credits: int = 1
+    complete: bool = True  # False when more credits of that day may not have been read
+    soon: bool = False  # within the expiry notice period
 
 
 @dataclass
 class Dashboard:
     member: Member
-    recent_activity: list[LedgerEntry]
+    progress: TierProgress
     tiers: list[Tier]
+    recent_activity: list[LedgerEntry]
+    expiries: list[ExpiryGroup] = field(default_factory=list)
+    today: date | None = None
+
+    @property
+    def next_expiry(self) -> ExpiryGroup | None:
+        return self.expiries[0] if self.expiries else None
+
+    @property
+    def is_new(self) -> bool:
+        """Nothing has happened on the account yet."""
+        return not self.recent_activity and self.member.points_balance == 0
 
 
 def programme_tiers() -> list[Tier]:
-    return list(db.session.scalars(select(Tier).order_by(Tier.rank)))
+    return all_tiers()
 
 
-def dashboard_for(member: Member) -> Dashboard:
-    recent = db.session.scalars(
-        select(LedgerEntry)
-        .where(LedgerEntry.member_id == member.id)
-        .order_by(LedgerEntry.id.desc())
-        .limit(5)
+def group_expiries(
+    credits: list[tuple[int, datetime]],
+    *,
+    today: date,
+    notice_days: int,
+    complete: bool = True,
+    limit: int = EXPIRY_DATES_SHOWN,
+) -> list[ExpiryGroup]:
+    """Sum unspent credits (remaining, expires_at), ordered by expires_at, per local day.
+    When the rows read were not all there is (`complete` False), the last day read may be
+    short: it is dropped, unless it is the only one (then marked incomplete)."""
+    groups: list[ExpiryGroup] = []
+    for remaining, expires_at in credits:
+        if not remaining or expires_at is None:
+            continue
+        day = local_date(expires_at)
+        if groups and groups[-1].on == day:
+            groups[-1].points += remaining
+            groups[-1].credits += 1
+        else:
+            groups.append(ExpiryGroup(on=day, points=remaining))
+    if not complete and groups:
+        if len(groups) > 1:
+            groups.pop()
+        else:
+            groups[0].complete = False
+    for group in groups:
+        group.soon = group.on <= today + timedelta(days=notice_days)
+    return groups[:limit]
+
+
+def upcoming_expiries(member: Member, *, now: datetime) -> list[ExpiryGroup]:
+    """The next expiry dates of unspent points: one query on the partial index
+    (member_id, expires_at) WHERE remaining > 0."""
+    rows = db.session.execute(
+        select(LedgerEntry.remaining, LedgerEntry.expires_at)
+        .where(LedgerEntry.member_id == member.id, LedgerEntry.remaining > 0)
+        .order_by(LedgerEntry.expires_at, LedgerEntry.id)
+        .limit(EXPIRY_ROWS)
     ).all()
-    return Dashboard(member=member, recent_activity=list(recent), tiers=programme_tiers())
+    return group_expiries(
+        [(r.remaining, r.expires_at) for r in rows],
+        today=local_date(now),
+        notice_days=programme_settings().expiry_notice_days,
+        complete=len(rows) < EXPIRY_ROWS,
+    )
+
+
+def recent_activity(member: Member, limit: int = RECENT_ACTIVITY) -> list[LedgerEntry]:
+    return list(
+        db.session.scalars(
+            select(LedgerEntry)
+            .where(LedgerEntry.member_id == member.id)
+            .order_by(LedgerEntry.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+def dashboard_for(member: Member, *, now: datetime | None = None) -> Dashboard:
+    now = now or utcnow()
+    tiers = all_tiers()
+    return Dashboard(
+        member=member,
+        progress=tier_progress(member, now=now, tiers=tiers),
+        tiers=tiers,
+        recent_activity=recent_activity(member),
+        expiries=upcoming_expiries(member, now=now),
+        today=local_date(now),
+    )
 
 
 def recent_notifications(member: Member, limit: int = 50) -> list[Notification]:

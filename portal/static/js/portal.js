@@ -57,6 +57,58 @@
     });
   }
 
+  // The membership card offline (static/js/card-offline.js): registered from the card page
+  // only, scoped to /card, and its cache is deleted on sign out and on any page seen signed
+  // out, so a shared phone never shows the previous member's card.
+  var CARD_CACHE = "portal-card-v1";
+
+  function forgetOfflineCard() {
+    if (window.caches) {
+      window.caches.delete(CARD_CACHE).catch(function () {});
+    }
+  }
+
+  function signedIn() {
+    return Boolean(document.querySelector('form[action="/logout"]'));
+  }
+
+  // Keep the card page and what it loads, fetched with this member's cookie; a redirect
+  // (signed out meanwhile) is never stored.
+  function keepCardPage() {
+    if (!window.caches) return;
+    var urls = ["/card"];
+    document.querySelectorAll('link[rel="stylesheet"], link[rel="icon"], script[src]').forEach(function (el) {
+      urls.push(el.getAttribute("href") || el.getAttribute("src"));
+    });
+    window.caches.open(CARD_CACHE).then(function (cache) {
+      urls.forEach(function (url) {
+        fetch(url, { credentials: "same-origin" }).then(function (response) {
+          if (response.ok && !response.redirected) cache.put(url, response);
+        }).catch(function () {});
+      });
+    }).catch(function () {});
+  }
+
+  function offerOfflineCard() {
+    if (!signedIn()) {
+      forgetOfflineCard();
+      return;
+    }
+    if (!document.querySelector("[data-offline-card]") || !("serviceWorker" in navigator)) return;
+    navigator.serviceWorker.register("/card-offline.js", { scope: "/card" }).then(function () {
+      keepCardPage();
+      var note = document.getElementById("card-offline-note");
+      if (note) note.hidden = false;
+    }).catch(function () {});
+  }
+
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (form && form.getAttribute("action") === "/logout") forgetOfflineCard();
+  }, true);
+
   document.addEventListener("DOMContentLoaded", function () { enhance(document); });
+  document.addEventListener("DOMContentLoaded", offerOfflineCard);
+  document.addEventListener("htmx:afterSettle", offerOfflineCard);
   document.addEventListener("htmx:load", function (event) { enhance(event.detail.elt); });
 })();

@@ -1,0 +1,80 @@
+// Keeps the membership card readable without a connection, once it has been opened.
+// Registered by portal.js from /card only, with the scope /card: it sees no other page.
+// Only the card page (and the stylesheets and scripts it uses) is kept, in one cache that
+// portal.js deletes on sign out and on any page seen signed out.
+"use strict";
+
+var CACHE = "portal-card-v1";
+
+self.addEventListener("install", function () {
+  self.skipWaiting();
+});
+
+self.addEventListener("activate", function (event) {
+  event.waitUntil(
+    caches.keys().then(function (names) {
+      return Promise.all(names.filter(function (name) {
+        return name.indexOf("portal-card-") === 0 && name !== CACHE;
+      }).map(function (name) { return caches.delete(name); }));
+    }).then(function () { return self.clients.claim(); })
+  );
+});
+
+function isCardPage(url) {
+  return url.origin === self.location.origin && url.pathname === "/card";
+}
+
+function isStatic(url) {
+  return url.origin === self.location.origin && url.pathname.indexOf("/static/") === 0;
+}
+
+self.addEventListener("fetch", function (event) {
+  var request = event.request;
+  if (request.method !== "GET") return;
+  var url = new URL(request.url);
+
+  if (isCardPage(url) && request.mode === "navigate") {
+    // Network first: the card is always fresh when there is a connection.
+    event.respondWith(
+      fetch(request).then(function (response) {
+        if (response.ok && !response.redirected && new URL(response.url).pathname === "/card") {
+          var copy = response.clone();
+          caches.open(CACHE).then(function (cache) { cache.put("/card", copy); });
+        } else if (response.redirected || response.status === 401 || response.status === 403) {
+          // Signed out (sent to the sign-in page): forget the card.
+          caches.delete(CACHE);
+        }
+        return response;
+      }).catch(function () {
+        return caches.open(CACHE).then(function (cache) {
+          return cache.match("/card").then(function (cached) {
+            return cached || new Response(
+              "<!doctype html><meta charset=utf-8><title>Offline</title><p>You are offline. Connect to the internet to open your card.</p>",
+              { status: 503, headers: { "Content-Type": "text/html; charset=utf-8" } }
+            );
+          });
+        });
+      })
+    );
+    return;
+  }
+
+  if (isStatic(url)) {
+    // The card page's stylesheets, scripts and icon: network first, the cached copy offline.
+    event.respondWith(
+      fetch(request).then(function (response) {
+        if (response.ok) {
+          var copy = response.clone();
+          caches.open(CACHE).then(function (cache) { cache.put(request, copy); });
+        }
+        return response;
+      }).catch(function () {
+        return caches.open(CACHE).then(function (cache) {
+          return cache.match(request).then(function (cached) {
+            return cached || Response.error();
+          });
+        });
+      })
+    );
+  }
+});

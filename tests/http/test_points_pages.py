@@ -1,0 +1,403 @@
+"""The member's points pages: dashboard, purchase history, one purchase, the card."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from portal.extensions import db
+from portal.models import Member, PurchaseReturn
+from portal.services.ledger import debit_points
+from tests.purchase_records import add_purchase
+
+
+def page_of(response) -> str:
+    return response.get_data(as_text=True)
+
+
+def main_of(html: str) -> str:
+    return html[html.index('<main id="main"') : html.index("</main>")]
+
+
+def texts(html: str) -> str:
+    """The words of the page, as a person reads them."""
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+
+
+def reread(member: Member) -> Member:
+    return db.session.get(Member, member.id)
+
+
+# -- access ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("path", ["/purchases", "/purchases/1", "/card", "/dashboard"])
+def test_anonymous_visitors_are_sent_to_sign_in(client, path):
+    response = client.get(path)
+    assert response.status_code == 302
+    assert response.headers["Location"] == f"/login?next={path.replace('/', '%2F')}"
+
+
+def test_the_navigation_offers_the_card_and_purchases(client, login):
+    login()
+    html = page_of(client.get("/dashboard"))
+    assert 'href="/card"' in html and 'href="/purchases"' in html
+
+
+# -- dashboard -------------------------------------------------------------------------------
+
+
+def test_dashboard_shows_balance_progress_expiry_and_activity(client, login, member, clock):
+    bought_at = datetime(2026, 3, 1, 2, 0, tzinfo=UTC)  # 10:00 in Shanghai
+    purchase = add_purchase(member, amount=200_000, purchased_at=bought_at, store="Shanghai IFC")
+    login(member)
+    html = page_of(client.get("/dashboard"))
+    words = texts(main_of(html))
+    assert '<p class="big-number">2,000</p>' in html
+    assert 'tier-chip tier-member">Member' in html
+    assert '<progress id="tier-progress" value="200000" max="1000000"' in html
+    assert "CN¥2,000 of CN¥10,000 spent in the last 12 months" in words
+    # The purchase of 1 March 2026 stops counting on 1 March 2027: the day before is safe.
+    assert "Spend CN¥8,000 more by Feb 28, 2027 to reach Silver." in words
+    assert "Member is yours for as long as you are a member." in words
+    # Points last 24 months from the purchase.
+    assert "2,000 points expire on Mar 1, 2028." in words
+    assert f'href="/purchases/{purchase.id}"' in html
+    assert "+2,000" in words
+    assert 'href="/card"' in html
+    assert " style=" not in html
+
+
+def test_dashboard_says_what_keeps_a_tier_and_until_when(client, login, member, clock):
+    add_purchase(member, amount=4_000_000, purchased_at=datetime(2025, 12, 1, 4, tzinfo=UTC))
+    add_purchase(member, amount=1_500_000, purchased_at=datetime(2026, 5, 1, 4, tzinfo=UTC))
+    stored = reread(member)
+    stored.tier_code = "gold"
+    stored.tier_kept_until = datetime(2027, 1, 10, 4, tzinfo=UTC)
+    db.session.commit()
+    login(member)
+    words = texts(main_of(page_of(client.get("/dashboard"))))
+    assert "Spend CN¥95,000 more by Nov 30, 2026 to reach Diamond." in words
+    # Only the May purchase will still count on 10 January 2027.
+    assert (
+        "You keep Gold until Jan 10, 2027. To keep it after that, spend CN¥35,000 more by then."
+        in words
+    )
+
+
+def test_dashboard_at_the_top_tier(client, login, member, clock):
+    add_purchase(member, amount=16_000_000, purchased_at=clock.now() - timedelta(days=30))
+    stored = reread(member)
+    stored.tier_code = "diamond"
+    db.session.commit()
+    login(member)
+    words = texts(main_of(page_of(client.get("/dashboard"))))
+    assert "You have reached Diamond, our highest tier." in words
+    assert "keeps Diamond" in words
+
+
+def test_dashboard_of_a_new_member_has_friendly_empty_states(client, login):
+    login()
+    words = texts(main_of(page_of(client.get("/dashboard"))))
+    assert "Welcome to the club!" in words
+    assert "No points are due to expire." in words
+    assert "Your points will appear here after your first purchase." in words
+    assert "Spend CN¥10,000 within 12 months to reach Silver." in words
+
+
+def test_unverified_member_sees_the_confirm_email_notice(client, login, create_member):
+    person = create_member(verified=False)
+    login(person)
+    assert "Please confirm your email" in page_of(client.get("/dashboard"))
+
+
+def test_dashboard_groups_points_expiring_the_same_day(client, login, member, clock):
+    day = datetime(2025, 1, 20, 1, tzinfo=UTC)
+    add_purchase(member, amount=30_000, purchased_at=day)
+    add_purchase(member, amount=20_000, purchased_at=day + timedelta(hours=5))
+    add_purchase(member, amount=70_000, purchased_at=day + timedelta(days=40))
+    login(member)
+    words = texts(main_of(page_of(client.get("/dashboard"))))
+    assert "500 points expire on Jan 20, 2027." in words
+    assert "Later expiry dates" in words and "700 points" in words
+
+
+def test_dashboard_reads_a_fixed_number_of_queries(client, login, member, count_queries, clock):
+    add_purchase(member, amount=50_000, purchased_at=clock.now() - timedelta(days=3))
+    login(member)
+    client.get("/dashboard")
+    with count_queries() as few:
+        assert client.get("/dashboard").status_code == 200
+    for n in range(49):
+        add_purchase(
+            member,
+            amount=10_000 + n,
+            purchased_at=clock.now() - timedelta(days=n * 7),
+            commit=False,
+        )
+    db.session.commit()
+    with count_queries() as many:
+        assert client.get("/dashboard").status_code == 200
+    assert len(few) == len(many), many
+    assert len(many) <= 8, many
+    assert not any("sum(ledger_entries.points)" in q.lower() for q in many)
+
+
+# -- purchase history ------------------------------------------------------------------------
+
+
+def test_history_is_newest_first_with_amount_points_and_status(client, login, member, clock):
+    add_purchase(member, amount=150_000, purchased_at=datetime(2026, 5, 1, 4, tzinfo=UTC))
+    add_purchase(
+        member,
+        amount=80_000,
+        purchased_at=datetime(2026, 6, 1, 4, tzinfo=UTC),
+        store="Beijing SKP",
+        returned_amount=80_000,
+    )
+    add_purchase(
+        member,
+        amount=60_000,
+        purchased_at=datetime(2026, 4, 1, 4, tzinfo=UTC),
+        store="Chengdu Taikoo Li",
+        returned_amount=10_000,
+    )
+    login(member)
+    words = texts(main_of(page_of(client.get("/purchases"))))
+    assert words.index("Beijing SKP") < words.index("Shanghai IFC") < words.index("Chengdu")
+    assert "CN¥1,500.00" in words and "+1,500 points" in words
+    assert "Jun 1, 2026" in words
+    beijing = words[words.index("Beijing SKP") : words.index("Shanghai IFC")]
+    assert "Returned" in beijing
+    assert "Partly returned" in words[words.index("Chengdu") :]
+
+
+def test_history_empty_state(client, login):
+    login()
+    words = texts(main_of(page_of(client.get("/purchases"))))
+    assert "No purchases yet." in words
+    assert "Load more" not in words
+
+
+def test_history_pages_with_load_more(client, login, member, clock):
+    for n in range(25):
+        add_purchase(
+            member,
+            amount=10_000 + n * 100,
+            purchased_at=clock.now() - timedelta(days=n),
+            store=f"Store {n:02d}",
+            commit=False,
+        )
+    db.session.commit()
+    login(member)
+    first = page_of(client.get("/purchases"))
+    assert first.count('class="purchase-row"') == 20
+    assert "Store 00" in first and "Store 19" in first and "Store 20" not in first
+    match = re.search(r'<a href="(/purchases\?before=\d+)" role="button"[^>]*hx-get="\1"', first)
+    assert match, "no load-more link"
+    assert 'hx-target="#purchase-list"' in first and 'hx-swap="beforeend"' in first
+    next_url = match.group(1)
+
+    # Without JavaScript (or on reload) the link is a whole page of the older purchases.
+    plain = page_of(client.get(next_url))
+    assert "<html" in plain and "Back to the newest purchases" in plain
+    assert plain.count('class="purchase-row"') == 5
+    assert "Store 20" in plain and "Store 24" in plain and "Store 19" not in plain
+
+    # htmx asks for the rows only, to append them, and the button is replaced out of band.
+    rows = page_of(
+        client.get(next_url, headers={"HX-Request": "true", "HX-Target": "purchase-list"})
+    )
+    assert "<html" not in rows and "<form" not in rows
+    assert rows.count('class="purchase-row"') == 5
+    assert '<div id="load-more" class="load-more" hx-swap-oob="true">' in rows
+    assert "Load more" not in rows
+
+    # A boosted navigation to the same URL wants the whole page.
+    boosted = page_of(
+        client.get(
+            next_url, headers={"HX-Request": "true", "HX-Boosted": "true", "HX-Target": "body"}
+        )
+    )
+    assert "<html" in boosted and "hx-swap-oob" not in boosted
+
+
+def test_history_filters_by_dates_in_the_programme_zone(client, login, member, clock):
+    # 17:00 UTC on 31 March is 01:00 on 1 April in Shanghai.
+    add_purchase(member, purchased_at=datetime(2026, 3, 31, 17, tzinfo=UTC), store="Late night")
+    add_purchase(member, purchased_at=datetime(2026, 3, 20, 4, tzinfo=UTC), store="March")
+    add_purchase(member, purchased_at=datetime(2026, 5, 2, 4, tzinfo=UTC), store="May")
+    login(member)
+    april = texts(main_of(page_of(client.get("/purchases?from=2026-04-01&to=2026-04-30"))))
+    assert "Late night" in april and "March" not in april and "May" not in april
+    march = texts(main_of(page_of(client.get("/purchases?to=2026-03-31"))))
+    assert "March" in march and "Late night" not in march
+    none = texts(main_of(page_of(client.get("/purchases?from=2026-01-01&to=2026-01-31"))))
+    assert "No purchases between these dates." in none
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ("from=2026-13-45", "Enter a date like 2026-03-01."),
+        ("to=yesterday", "Enter a date like 2026-03-01."),
+        ("from=0001-01-01", "Choose a date between 2000 and 2100."),
+        ("from=2026-05-01&to=2026-04-01", "The end date is before the start date."),
+    ],
+)
+def test_history_refuses_bad_dates_with_a_message(client, login, member, query, message):
+    add_purchase(member)
+    login(member)
+    response = client.get(f"/purchases?{query}")
+    assert response.status_code == 422
+    words = texts(main_of(page_of(response)))
+    assert message in words
+    assert "Correct the dates above to see your purchases." in words
+    assert "purchase-row" not in page_of(response)
+
+
+def test_history_reads_a_fixed_number_of_queries(client, login, member, count_queries, clock):
+    add_purchase(member)
+    login(member)
+    client.get("/purchases")
+    with count_queries() as few:
+        client.get("/purchases")
+    for n in range(49):
+        add_purchase(member, purchased_at=clock.now() - timedelta(days=n), commit=False)
+    db.session.commit()
+    with count_queries() as many:
+        client.get("/purchases")
+    assert len(few) == len(many)
+
+
+def test_shop_names_are_escaped(client, login, member):
+    purchase = add_purchase(member, store="<script>alert(1)</script>")
+    login(member)
+    for path in ("/purchases", f"/purchases/{purchase.id}", "/dashboard"):
+        assert "<script>alert(1)" not in page_of(client.get(path))
+
+
+# -- one purchase ----------------------------------------------------------------------------
+
+
+def test_purchase_page_shows_items_returns_and_ledger_lines(client, login, member, clock):
+    purchase = add_purchase(
+        member,
+        amount=1_250_000,
+        purchased_at=datetime(2026, 6, 2, 6, 30, tzinfo=UTC),
+        store="Shanghai IFC",
+        receipt_no="SH01-000123",
+        items=[("WT-204", "Automatic watch", 1, 1_100_000), ("SC-11", "Silk scarf", 2, 75_000)],
+    )
+    stored = reread(member)
+    refund = PurchaseReturn(purchase_id=purchase.id, amount=150_000, points_reversed=1_500)
+    db.session.add(refund)
+    db.session.flush()
+    debit_points(
+        stored,
+        "reverse",
+        1_500,
+        reason="Return of 2 silk scarves",
+        purchase_id=purchase.id,
+        purchase_return_id=refund.id,
+    )
+    purchase.returned_amount = 150_000
+    purchase.points_reversed = 1_500
+    db.session.commit()
+    login(member)
+    response = client.get(f"/purchases/{purchase.id}")
+    assert response.status_code == 200
+    words = texts(main_of(page_of(response)))
+    for text in (
+        "SH01-000123",
+        "Shanghai IFC",
+        "Jun 2, 2026",
+        "Automatic watch",
+        "WT-204",
+        "Silk scarf",
+        "CN¥750.00",
+        "CN¥1,500.00",  # the scarves' line total, and the return
+        "CN¥12,500.00",
+        "CN¥11,000.00",  # what still counts towards the tier
+        "Purchase at Shanghai IFC: 12,500 × 1",
+        "+12,500",
+        "Return of 2 silk scarves",
+        "−1,500",
+    ):
+        assert text in words, text
+
+
+@pytest.mark.parametrize("which", ["another member's", "unknown"])
+def test_another_members_or_an_unknown_purchase_is_404(client, login, create_member, which):
+    other = create_member()
+    purchase = add_purchase(other)
+    login()
+    purchase_id = purchase.id if which == "another member's" else purchase.id + 1000
+    assert client.get(f"/purchases/{purchase_id}").status_code == 404
+
+
+# -- the card --------------------------------------------------------------------------------
+
+
+def test_card_shows_name_tier_number_and_a_scannable_qr_code(client, login, member):
+    login(member)
+    response = client.get("/card")
+    html = page_of(response)
+    stored = reread(member)
+    grouped = " ".join(stored.card_number[i : i + 4] for i in range(0, 12, 4))
+    assert "Lin Mei" in html and grouped in html
+    assert 'tier-chip tier-member">Member' in html
+    svg = re.search(r"<svg[^>]*card-qr-code[^>]*>.*?</svg>", html, re.S).group(0)
+    # Black on white, 29 modules (version 1 and its quiet zone of 4) scaled to 290 px.
+    assert 'viewBox="0 0 290 290"' in svg and 'stroke="#000"' in svg and 'fill="#fff"' in svg
+    assert f"QR code of card {grouped}" in svg
+    assert "brightness" in html
+    assert "data-offline-card" in html
+    assert " style=" not in html
+
+
+def test_card_qr_code_encodes_the_card_number(app):
+    import segno
+
+    from portal.services.membership_card import card_qr_svg
+
+    expected = segno.make("660000000017", error="m", micro=False)
+    svg = str(card_qr_svg("6600 0000 0017"))
+    other = str(card_qr_svg("660000000025"))
+    assert (
+        expected.svg_inline(scale=10, border=4, omitsize=True, lineclass=None)
+        .split("d=")[-1]
+        .split('"')[1]
+        in svg
+    )
+    assert svg != other
+
+
+def test_offline_card_worker_is_served_as_javascript(client):
+    response = client.get("/card-offline.js")
+    assert response.status_code == 200
+    assert response.mimetype == "text/javascript"
+    body = page_of(response)
+    assert 'url.pathname === "/card"' in body and "caches.delete" in body
+
+
+def test_a_cursor_from_another_members_purchase_is_ignored(client, login, member, create_member):
+    other = create_member()
+    theirs = add_purchase(other, store="Their boutique")
+    add_purchase(member, store="My boutique")
+    login(member)
+    words = texts(main_of(page_of(client.get(f"/purchases?before={theirs.id}"))))
+    assert "My boutique" in words and "Their boutique" not in words
+
+
+def test_pages_read_in_chinese(client, login, create_member):
+    person = create_member(locale="zh_Hans")
+    add_purchase(person)
+    login(person)
+    for path in ("/dashboard", "/purchases", "/card"):
+        response = client.get(path)
+        assert response.status_code == 200
+        assert 'lang="zh-Hans"' in page_of(response)
+    assert "会员" in page_of(client.get("/dashboard"))
