@@ -120,6 +120,8 @@ def _init_login(app: Flask) -> None:
 
 
 def select_locale() -> str:
+    if not has_request_context():
+        return "en"  # jobs and commands; notifications choose the member's own with force_locale
     supported = list(current_app.config["LANGUAGES"])
     if current_user and current_user.is_authenticated and current_user.locale in supported:
         return current_user.locale
