@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 from portal.demo.accounts import seed_accounts
+from portal.demo.purchases import seed_purchases
 from portal.services.programme import ensure_default_tiers
 
 
@@ -13,4 +14,5 @@ def seed_demo() -> list[str]:
     ensure_default_tiers()
     summary: list[str] = []
     summary += seed_accounts()
+    summary += seed_purchases()
     return summary

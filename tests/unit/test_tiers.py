@@ -152,3 +152,21 @@ def test_run_jobs_evaluates_tiers(create_member, create_purchase, clock, runner)
     assert member.tier_code == "member"
     result = runner.invoke(args=["run-jobs"])
     assert "tier-evaluation: 0" in result.output
+
+
+def test_the_upgrade_mail_leaves_once_the_whole_transaction_commits(create_member, clock, mailbox):
+    from portal.services.purchases import record_purchase
+
+    member = create_member(email="upgrade.mail@example.com")
+    common = {"currency": "CNY", "store": "Beijing SKP", "items": [], "channel": "staff"}
+    record_purchase(
+        member, receipt_no="BJ01-M-1", amount=1_200_000, purchased_at=clock.now(), **common
+    )
+    # A second purchase in the same transaction releases a SAVEPOINT: not a commit.
+    record_purchase(
+        member, receipt_no="BJ01-M-2", amount=10_000, purchased_at=clock.now(), **common
+    )
+    assert mailbox.to("upgrade.mail@example.com") == []
+    db.session.commit()
+    assert "Welcome to Silver" in mailbox.text_of(mailbox.last_to("upgrade.mail@example.com"))
+    assert len(mailbox.to("upgrade.mail@example.com")) == 1
