@@ -232,3 +232,18 @@ def test_a_time_without_offset_is_read_in_the_programme_zone(app, clock):
     for bad in ("yesterday", "2026-13-01T00:00:00", "", None, 20260601):
         with pytest.raises(ValueError):
             parse_purchased_at(bad)
+
+
+def test_the_database_refuses_a_second_earn_entry_for_a_purchase(
+    create_member, create_purchase, clock
+):
+    from sqlalchemy.exc import IntegrityError
+
+    from portal.services.ledger import credit_points
+
+    member = create_member()
+    purchase = create_purchase(member, "100.00")
+    with pytest.raises(IntegrityError):
+        credit_points(member, "earn", 100, reason="again", purchase_id=purchase.id)
+    db.session.rollback()
+    assert member.points_balance == 100
