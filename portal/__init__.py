@@ -120,6 +120,8 @@ def _init_login(app: Flask) -> None:
 
 
 def select_locale() -> str:
+    if not has_request_context():
+        return "en"  # jobs and commands; notifications choose the member's own with force_locale
     supported = list(current_app.config["LANGUAGES"])
     if not has_request_context():  # commands and jobs: force_locale() picks the reader's
         return current_app.config.get("BABEL_DEFAULT_LOCALE", "en")

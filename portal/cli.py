@@ -28,6 +28,18 @@ def register_commands(app: Flask) -> None:
         for line in summary:
             click.echo(line)
 
+    @app.cli.command("create-api-token")
+    @click.argument("name")
+    def create_api_token_command(name: str):
+        """Make a Bearer token for a till or the online shop; printed once, on the last line."""
+        from portal.services.api_tokens import create_api_token
+
+        token, plaintext = create_api_token(name)
+        db.session.commit()
+        click.echo(f"API token {token.id} ({token.name}) created. Store it now: it is not shown")
+        click.echo("again. Send it as the header  Authorization: Bearer <token>")
+        click.echo(plaintext)
+
     @app.cli.command("run-jobs")
     def run_jobs_command():
         """Run the periodic work once (expiry, tier evaluation, reminders, mail)."""

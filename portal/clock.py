@@ -4,6 +4,8 @@ Timestamps are aware datetimes in UTC. Dates that the programme counts in (birth
 expiry dates, calendar months) are taken in the programme's time zone with `local_date()`.
 """
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -22,6 +24,18 @@ def set_now(moment: datetime | None) -> None:
     if moment is not None and moment.tzinfo is None:
         raise ValueError("the clock takes aware datetimes")
     _frozen = moment.astimezone(UTC) if moment is not None else None
+
+
+@contextmanager
+def moved_to(moment: datetime) -> Iterator[datetime]:
+    """Run a block with the clock at `moment` (demo history is recorded by the real rules at
+    the time it happened), then put the clock back as it was."""
+    previous = _frozen
+    set_now(moment)
+    try:
+        yield utcnow()
+    finally:
+        set_now(previous)
 
 
 def advance(delta: timedelta) -> datetime:

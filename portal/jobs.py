@@ -36,6 +36,20 @@ def periodic_job(name: str):
     return register
 
 
+# The modules whose @periodic_job functions run-jobs runs (imported for their registration).
+JOB_MODULES = (
+    "portal.services.expiry",
+    "portal.services.tiers",
+)
+
+
+def load_jobs() -> None:
+    import importlib
+
+    for module in JOB_MODULES:
+        importlib.import_module(module)
+
+
 def _holder() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
@@ -71,6 +85,7 @@ def release_lock() -> None:
 
 def run_periodic_jobs() -> dict[str, int] | None:
     """Run every job once; None when another run holds the lock."""
+    load_jobs()
     if not acquire_lock():
         logger.info("run-jobs already running elsewhere; nothing done")
         return None

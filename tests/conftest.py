@@ -310,3 +310,37 @@ def count_queries(app):
             event.remove(db.engine, "before_cursor_execute", before)
 
     return counting
+
+
+# -- purchases -------------------------------------------------------------------------------
+
+_receipts = itertools.count(1)
+
+
+@pytest.fixture
+def create_purchase(app):
+    """create_purchase(member, amount="1234.00", **overrides) -> Purchase, recorded through the
+    real rules (services/purchases.py) and committed. `purchased_at` defaults to an hour ago."""
+    from decimal import Decimal
+
+    from portal.services.purchase_input import parse_amount
+    from portal.services.purchases import record_purchase
+    from portal.services.settings import programme_settings
+
+    def factory(member, amount="1234.00", **overrides):
+        currency = overrides.pop("currency", programme_settings().currency)
+        minor = amount if isinstance(amount, int) else parse_amount(Decimal(amount), currency)
+        values = {
+            "receipt_no": f"SH01-TEST-{next(_receipts):06d}",
+            "currency": currency,
+            "purchased_at": portal_clock.utcnow() - timedelta(hours=1),
+            "store": "Shanghai IFC",
+            "items": [{"sku": "P-18K-01", "name": "18K gold pendant", "unit_price": minor}],
+            "channel": "staff",
+        }
+        values.update(overrides)
+        purchase, _created = record_purchase(member, amount=minor, **values)
+        db.session.commit()
+        return purchase
+
+    return factory

@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 from portal.demo.accounts import seed_accounts
+from portal.demo.purchases import seed_purchases
 from portal.demo.rewards import seed_rewards
 from portal.services.programme import ensure_default_tiers
 
@@ -14,5 +15,6 @@ def seed_demo() -> list[str]:
     ensure_default_tiers()
     summary: list[str] = []
     summary += seed_accounts()
+    summary += seed_purchases()
     summary += seed_rewards()
     return summary

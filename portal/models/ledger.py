@@ -50,6 +50,14 @@ class LedgerEntry(db.Model):
             sqlite_where=db.text("remaining > 0"),
             postgresql_where=db.text("remaining > 0"),
         ),
+        # A purchase earns once, whatever a till or a race does.
+        Index(
+            "uq_ledger_entries_earn_per_purchase",
+            "purchase_id",
+            unique=True,
+            sqlite_where=db.text("kind = 'earn'"),
+            postgresql_where=db.text("kind = 'earn'"),
+        ),
         Index(
             "ix_ledger_entries_expiring",
             "expires_at",

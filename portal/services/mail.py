@@ -93,6 +93,8 @@ def install_after_commit_delivery() -> None:
 
 
 def _deliver_committed(session) -> None:
+    if session.in_nested_transaction():
+        return  # SQLAlchemy also calls after_commit when a SAVEPOINT is released: not yet ours
     ids = session.info.pop(_SESSION_KEY, None)
     if not ids or not has_app_context():
         return
@@ -109,6 +111,8 @@ def _deliver_committed(session) -> None:
 
 
 def _forget_rolled_back(session) -> None:
+    if session.in_nested_transaction():
+        return  # a SAVEPOINT rolled back; what the outer transaction queued still stands
     session.info.pop(_SESSION_KEY, None)
 
 

@@ -1,18 +1,31 @@
 """Tiers: qualification is net spend (purchases minus returns) over the rolling window of
-`tier_window_months` (12), counted from purchased_at."""
+`tier_window_months` (12), counted from purchased_at.
+
+A purchase that makes the spend reach a higher tier upgrades the member at once. A reached tier
+is kept `tier_keep_months` (12); then the periodic evaluation moves the member to the tier their
+spend qualifies for, at most one level down per evaluation. Every move is a TierChange row and a
+notification."""
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import case, func, select, type_coerce
+from flask_babel import force_locale, format_date
+from flask_babel import gettext as _
+from sqlalchemy import case, func, or_, select, type_coerce
 
 from portal.clock import add_months, local_date, utcnow
 from portal.extensions import db
-from portal.models import Member, Purchase, Tier
+from portal.jobs import periodic_job
+from portal.models import Member, Purchase, Tier, TierChange
 from portal.models.base import UTCDateTime
+from portal.services.ledger import lock_member
+from portal.services.notifications import notify_member
 from portal.services.settings import programme_settings
+
+logger = logging.getLogger(__name__)
 
 
 def all_tiers() -> list[Tier]:
@@ -163,3 +176,152 @@ def tier_progress(
         now=now,
         window_months=programme_settings().tier_window_months,
     )
+
+
+# -- moving between tiers --------------------------------------------------------------------
+
+
+def _tier_name_for(member: Member, tier: Tier) -> str:
+    if (member.locale or "").startswith("zh") and tier.name_zh:
+        return tier.name_zh
+    return tier.name
+
+
+def change_tier(
+    member: Member,
+    to_tier: Tier,
+    *,
+    reason: str,
+    spend: int,
+    now: datetime | None = None,
+    purchase: Purchase | None = None,
+    actor: Member | None = None,
+    note: str = "",
+) -> TierChange:
+    """Move the member to `to_tier` now, keep it `tier_keep_months` (the lowest tier has
+    nothing to keep), record why and tell the member. The caller holds lock_member()."""
+    now = now or utcnow()
+    tiers = all_tiers()
+    from_tier = next((t for t in tiers if t.code == member.tier_code), tiers[0])
+    kept_until = None
+    if to_tier.rank > tiers[0].rank:
+        kept_until = add_months(now, programme_settings().tier_keep_months)
+    member.tier_code = to_tier.code
+    member.tier_reached_at = now
+    member.tier_kept_until = kept_until
+    change = TierChange(
+        member_id=member.id,
+        from_tier=from_tier.code,
+        to_tier=to_tier.code,
+        reason=reason,
+        qualifying_spend=spend,
+        kept_until=kept_until,
+        purchase_id=purchase.id if purchase is not None else None,
+        actor_id=actor.id if actor is not None else None,
+        note=note[:200],
+        created_at=now,
+    )
+    db.session.add(change)
+    db.session.flush()
+    db.session.expire(member, ["tier"])
+    upward = to_tier.rank > from_tier.rank
+    with force_locale(member.locale or "en"):
+        name = _tier_name_for(member, to_tier)
+        if upward:
+            title = _("Welcome to %(tier)s", tier=name)
+        else:
+            title = _("Your membership is now %(tier)s", tier=name)
+        if kept_until is not None:
+            body = _(
+                "Your spending over the last 12 months brought you to %(tier)s. "
+                "It is yours at least until %(date)s.",
+                tier=name,
+                date=format_date(local_date(kept_until), "long"),
+            )
+            if not upward:
+                body = _(
+                    "Your tier has been reviewed after the 12 months it was kept, and moved "
+                    "one level to %(tier)s. It is yours at least until %(date)s; spend more "
+                    "to move up again.",
+                    tier=name,
+                    date=format_date(local_date(kept_until), "long"),
+                )
+        else:
+            body = _(
+                "Your tier has been reviewed after the 12 months it was kept. Every purchase "
+                "brings you closer to the next tier."
+            )
+    notify_member(
+        member,
+        "tier_change",
+        title=title,
+        body=body,
+        link="/dashboard",
+        dedupe_key=f"tier-change:{change.id}",
+    )
+    logger.info("tier of %r: %s -> %s (%s)", member, from_tier.code, to_tier.code, reason)
+    return change
+
+
+def upgrade_after_purchase(
+    member: Member, purchase: Purchase | None = None, *, now: datetime | None = None
+) -> TierChange | None:
+    """Upgrade at once when the member's qualifying spend now reaches a higher tier."""
+    now = now or utcnow()
+    tiers = all_tiers()
+    spend = qualifying_spend(member, now=now)
+    reached = tier_for_spend(spend, tiers)
+    current = next((t for t in tiers if t.code == member.tier_code), tiers[0])
+    if reached.rank <= current.rank:
+        return None
+    return change_tier(member, reached, reason="upgrade", spend=spend, now=now, purchase=purchase)
+
+
+def evaluate_member_tier(member: Member, *, now: datetime | None = None) -> TierChange | None:
+    """Once the tier's kept-until date has passed: move to the tier the rolling spend qualifies
+    for, but at most one level down; a member who still qualifies keeps it another
+    `tier_keep_months`. Does nothing before the date, so it is safe to repeat."""
+    now = now or utcnow()
+    lock_member(member)
+    db.session.refresh(member, attribute_names=["tier_code", "tier_kept_until"])
+    tiers = all_tiers()
+    current = next((t for t in tiers if t.code == member.tier_code), tiers[0])
+    if current.rank == tiers[0].rank:
+        return None
+    if member.tier_kept_until is not None and member.tier_kept_until > now:
+        return None
+    spend = qualifying_spend(member, now=now)
+    qualified = tier_for_spend(spend, tiers)
+    if qualified.rank > current.rank:
+        return change_tier(member, qualified, reason="evaluation", spend=spend, now=now)
+    if qualified.rank == current.rank:
+        member.tier_kept_until = add_months(now, programme_settings().tier_keep_months)
+        db.session.flush()
+        logger.info("tier %s of %r kept until %s", current.code, member, member.tier_kept_until)
+        return None
+    one_down = max((t for t in tiers if t.rank < current.rank), key=lambda t: t.rank)
+    return change_tier(member, one_down, reason="evaluation", spend=spend, now=now)
+
+
+def members_due_for_evaluation(now: datetime) -> list[int]:
+    lowest = all_tiers()[0]
+    return list(
+        db.session.scalars(
+            select(Member.id)
+            .where(
+                Member.tier_code != lowest.code,
+                or_(Member.tier_kept_until.is_(None), Member.tier_kept_until <= now),
+            )
+            .order_by(Member.id)
+        )
+    )
+
+
+@periodic_job("tier-evaluation")
+def evaluate_tiers(now: datetime | None = None) -> int:
+    """Evaluate every member whose tier's kept-until date has passed; the number evaluated."""
+    now = now or utcnow()
+    due = members_due_for_evaluation(now)
+    for member_id in due:
+        evaluate_member_tier(db.session.get(Member, member_id), now=now)
+    return len(due)

@@ -1,0 +1,322 @@
+"""Recording purchases and returns, and the points they earn or reverse.
+
+Used the same way by the till API, the staff form and the CSV import: each passes checked
+values (services/purchase_input.py reads raw ones) and commits once at its own edge.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+
+from babel.numbers import get_currency_precision
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from portal.clock import utcnow
+from portal.extensions import db
+from portal.models import (
+    ApiToken,
+    LedgerEntry,
+    Member,
+    Purchase,
+    PurchaseItem,
+    PurchaseReturn,
+    Tier,
+)
+from portal.models.purchases import CHANNELS
+from portal.services.earning import compute_earning, earning_formula
+from portal.services.ledger import credit_points, debit_points, lock_member
+from portal.services.purchase_input import (
+    CLOCK_SKEW,
+    MAX_AMOUNT_UNITS,
+    InvalidPurchase,
+    ItemInput,
+    parse_receipt_no,
+)
+from portal.services.settings import programme_settings
+
+logger = logging.getLogger(__name__)
+
+
+class ReceiptConflict(Exception):
+    """The receipt number is already recorded for another member or another amount."""
+
+    def __init__(self, purchase: Purchase):
+        super().__init__(f"receipt {purchase.receipt_no} already recorded differently")
+        self.purchase = purchase
+
+
+class InvalidReturn(ValueError):
+    """A return that cannot be recorded; `errors` maps the field to the message."""
+
+    def __init__(self, errors: dict):
+        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
+        self.errors = errors
+
+    def messages(self) -> dict[str, str]:
+        return {name: str(message) for name, message in self.errors.items()}
+
+
+class ReturnConflict(Exception):
+    """The return reference is already recorded on this purchase with another amount."""
+
+    def __init__(self, purchase_return: PurchaseReturn):
+        super().__init__(f"return {purchase_return.return_ref} already recorded differently")
+        self.purchase_return = purchase_return
+
+
+def find_purchase(receipt_no: str) -> Purchase | None:
+    return db.session.scalar(select(Purchase).where(Purchase.receipt_no == receipt_no))
+
+
+def earn_entry_of(purchase: Purchase) -> LedgerEntry | None:
+    return db.session.scalar(
+        select(LedgerEntry).where(
+            LedgerEntry.purchase_id == purchase.id, LedgerEntry.kind == "earn"
+        )
+    )
+
+
+def _item_rows(items: Iterable[ItemInput | Mapping]) -> list[PurchaseItem]:
+    rows = []
+    for item in items or ():
+        if isinstance(item, Mapping):
+            item = ItemInput(**item)
+        rows.append(
+            PurchaseItem(
+                sku=item.sku or "",
+                name=item.name,
+                quantity=item.quantity,
+                unit_price=item.unit_price,
+            )
+        )
+    return rows
+
+
+def _check_purchase(receipt_no, amount, currency, purchased_at, channel) -> str:
+    errors = {}
+    try:
+        receipt_no = parse_receipt_no(receipt_no)
+    except ValueError as error:
+        errors["receipt_no"] = error.args[0]
+    expected = programme_settings().currency
+    if currency != expected:
+        errors["currency"] = _l(
+            "This programme takes purchases in %(currency)s only, not %(code)s.",
+            currency=expected,
+            code=currency,
+        )
+    if isinstance(amount, bool) or not isinstance(amount, int) or amount <= 0:
+        errors["amount"] = _l("The amount must be more than zero.")
+    elif "currency" not in errors and amount > MAX_AMOUNT_UNITS * 10 ** get_currency_precision(
+        currency
+    ):
+        errors["amount"] = _l("This amount is too large to be a real purchase.")
+    if not isinstance(purchased_at, datetime) or purchased_at.tzinfo is None:
+        errors["purchased_at"] = _l("Give the date and time of the purchase.")
+    elif purchased_at > utcnow() + CLOCK_SKEW:
+        errors["purchased_at"] = _l("The purchase date is in the future.")
+    if channel not in CHANNELS:
+        raise ValueError(f"unknown channel {channel!r}")
+    if errors:
+        raise InvalidPurchase(errors)
+    return receipt_no
+
+
+def _same_receipt(existing: Purchase, member: Member, amount: int) -> tuple[Purchase, bool]:
+    if existing.member_id != member.id or existing.amount != amount:
+        logger.info("receipt %s sent again with other values: refused", existing.receipt_no)
+        raise ReceiptConflict(existing)
+    return existing, False
+
+
+def record_purchase(
+    member: Member,
+    *,
+    receipt_no: str,
+    amount: int,
+    currency: str,
+    purchased_at: datetime,
+    store: str = "",
+    items: Iterable[ItemInput | Mapping] = (),
+    channel: str = "api",
+    recorded_by: Member | None = None,
+    api_token: ApiToken | None = None,
+) -> tuple[Purchase, bool]:
+    """Record a receipt and credit the points it earns (services/earning.py); the points
+    expire `points_expiry_months` (24) after `purchased_at`. Upgrades the member's tier at once
+    when the purchase makes their qualifying spend reach a higher one.
+
+    Idempotent on `receipt_no`: the same receipt again, even at the same moment, returns the
+    existing purchase with created=False; with another member or amount, ReceiptConflict."""
+    receipt_no = _check_purchase(receipt_no, amount, currency, purchased_at, channel)
+    existing = find_purchase(receipt_no)
+    if existing is not None:
+        return _same_receipt(existing, member, amount)
+
+    # Serialise with the member's other point changes (a tier upgrade changes the multiplier).
+    lock_member(member)
+    db.session.refresh(member, attribute_names=["tier_code"])
+    purchase = Purchase(
+        member_id=member.id,
+        receipt_no=receipt_no,
+        store=store or "",
+        channel=channel,
+        amount=amount,
+        currency=currency,
+        purchased_at=purchased_at,
+        recorded_by_id=recorded_by.id if recorded_by is not None else None,
+        api_token_id=api_token.id if api_token is not None else None,
+        created_at=utcnow(),
+        items=_item_rows(items),
+    )
+    try:
+        # The UNIQUE receipt_no decides between two requests racing with the same receipt.
+        with db.session.begin_nested():
+            db.session.add(purchase)
+    except IntegrityError:
+        existing = db.session.scalar(
+            select(Purchase)
+            .where(Purchase.receipt_no == receipt_no)
+            .execution_options(populate_existing=True)
+        )
+        if existing is None:
+            raise
+        return _same_receipt(existing, member, amount)
+
+    tier = db.session.get(Tier, member.tier_code)
+    earning = compute_earning(
+        member, tier, amount=amount, currency=currency, purchased_at=purchased_at
+    )
+    if earning.points > 0:
+        details = earning.as_details() | {"receipt_no": receipt_no, "store": purchase.store}
+        credit_points(
+            member,
+            "earn",
+            earning.points,
+            reason=_earn_reason(purchase, details),
+            details=details,
+            earned_at=purchased_at,
+            actor=recorded_by,
+            purchase_id=purchase.id,
+        )
+    purchase.points_awarded = earning.points
+    db.session.flush()
+    logger.info(
+        "purchase %s recorded for %r via %s: %d points",
+        receipt_no,
+        member,
+        channel,
+        earning.points,
+    )
+
+    from portal.services.tiers import upgrade_after_purchase
+
+    upgrade_after_purchase(member, purchase)
+    return purchase, True
+
+
+def _earn_reason(purchase: Purchase, details: dict) -> str:
+    where = f" at {purchase.store}" if purchase.store else ""
+    return f"Purchase {purchase.receipt_no}{where}: {earning_formula(details)}"
+
+
+def record_return(
+    purchase: Purchase,
+    *,
+    amount: int,
+    return_ref: str | None = None,
+    reason: str = "",
+    recorded_by: Member | None = None,
+    api_token: ApiToken | None = None,
+) -> tuple[PurchaseReturn, bool]:
+    """Record a full or partial return and reverse the purchase's points in proportion: after
+    returns totalling R of a purchase of A that earned P, exactly floor(P × R ÷ A) points have
+    been reversed in all. Never beyond what is left to return. The reversal may take the
+    balance below zero. Idempotent per `return_ref` (created=False when already recorded)."""
+    if return_ref is not None:
+        return_ref = return_ref.strip() or None
+        if return_ref is not None and len(return_ref) > 64:
+            raise InvalidReturn({"return_id": _l("A return id has at most 64 characters.")})
+    if isinstance(amount, bool) or not isinstance(amount, int) or amount <= 0:
+        raise InvalidReturn({"amount": _l("The amount must be more than zero.")})
+
+    member = db.session.get(Member, purchase.member_id)
+    lock_member(member)  # every change to this purchase's returns goes through this lock
+    db.session.refresh(purchase, attribute_names=["returned_amount", "points_reversed"])
+
+    if return_ref is not None:
+        earlier = db.session.scalar(
+            select(PurchaseReturn).where(
+                PurchaseReturn.purchase_id == purchase.id, PurchaseReturn.return_ref == return_ref
+            )
+        )
+        if earlier is not None:
+            if earlier.amount != amount:
+                raise ReturnConflict(earlier)
+            return earlier, False
+
+    if amount > purchase.returnable_amount:
+        raise InvalidReturn(
+            {
+                "amount": _l("This is more than what is left to return on this receipt.")
+                if purchase.returnable_amount
+                else _l("Everything on this receipt has already been returned.")
+            }
+        )
+
+    returned_total = purchase.returned_amount + amount
+    reversed_total = purchase.points_awarded * returned_total // purchase.amount
+    points = reversed_total - purchase.points_reversed
+    purchase_return = PurchaseReturn(
+        purchase_id=purchase.id,
+        return_ref=return_ref,
+        amount=amount,
+        points_reversed=points,
+        reason=(reason or "")[:200],
+        recorded_by_id=recorded_by.id if recorded_by is not None else None,
+        api_token_id=api_token.id if api_token is not None else None,
+        created_at=utcnow(),
+    )
+    db.session.add(purchase_return)
+    purchase.returned_amount = returned_total
+    purchase.points_reversed = reversed_total
+    db.session.flush()
+    if points > 0:
+        debit_points(
+            member,
+            "reverse",
+            points,
+            reason=f"Return on receipt {purchase.receipt_no}: points of the returned part",
+            consume_first=earn_entry_of(purchase),
+            details={
+                "receipt_no": purchase.receipt_no,
+                "returned_amount": amount,
+                "returned_total": returned_total,
+                "purchase_amount": purchase.amount,
+                "points_awarded": purchase.points_awarded,
+                "currency": purchase.currency,
+                "return_ref": return_ref,
+            },
+            actor=recorded_by,
+            purchase_id=purchase.id,
+            purchase_return_id=purchase_return.id,
+        )
+    logger.info(
+        "return of %d on %s recorded for %r: %d points reversed",
+        amount,
+        purchase.receipt_no,
+        member,
+        points,
+    )
+    return purchase_return, True
+
+
+def amount_text(amount_minor: int, currency: str) -> str:
+    """12345 -> "123.45": how amounts leave the portal in JSON and CSV (never a float)."""
+    from portal.formatting import minor_to_decimal
+
+    return str(minor_to_decimal(amount_minor, currency))
