@@ -15,6 +15,16 @@ def minor_to_decimal(amount_minor: int, currency: str) -> Decimal:
     return Decimal(amount_minor).scaleb(-get_currency_precision(currency))
 
 
+# The programme has one currency, so the plain local sign reads better than an international
+# one ("¥1,234", not "CN¥1,234" for a reader in English).
+PLAIN_SIGNS = {"CNY": ("CN¥", "¥")}
+
+
+def _plain_sign(text: str, currency: str) -> str:
+    international, plain = PLAIN_SIGNS.get(currency, ("", ""))
+    return text.replace(international, plain) if international else text
+
+
 def money(amount_minor: int | None, currency: str | None = None) -> str:
     """¥1,234.50 from 123450 fen, in the reader's locale."""
     from portal.services.settings import programme_settings
@@ -22,7 +32,9 @@ def money(amount_minor: int | None, currency: str | None = None) -> str:
     if amount_minor is None:
         return ""
     currency = currency or programme_settings().currency
-    return format_currency(minor_to_decimal(amount_minor, currency), currency)
+    return _plain_sign(
+        format_currency(minor_to_decimal(amount_minor, currency), currency), currency
+    )
 
 
 def money_whole(amount_minor: int | None, currency: str | None = None) -> str:
@@ -34,8 +46,10 @@ def money_whole(amount_minor: int | None, currency: str | None = None) -> str:
     currency = currency or programme_settings().currency
     value = minor_to_decimal(amount_minor, currency)
     if value == value.to_integral_value():
-        return format_currency(value, currency, format="¤#,##0", currency_digits=False)
-    return format_currency(value, currency)
+        text = format_currency(value, currency, format="¤#,##0", currency_digits=False)
+    else:
+        text = format_currency(value, currency)
+    return _plain_sign(text, currency)
 
 
 def points(value: int | None) -> str:

@@ -58,9 +58,9 @@ def test_dashboard_shows_balance_progress_expiry_and_activity(client, login, mem
     assert '<p class="big-number">2,000</p>' in html
     assert 'tier-chip tier-member">Member' in html
     assert '<progress id="tier-progress" value="200000" max="1000000"' in html
-    assert "CN¥2,000 of CN¥10,000 spent in the last 12 months" in words
+    assert "¥2,000 of ¥10,000 spent in the last 12 months" in words
     # The purchase of 1 March 2026 stops counting on 1 March 2027: the day before is safe.
-    assert "Spend CN¥8,000 more by Feb 28, 2027 to reach Silver." in words
+    assert "Spend ¥8,000 more by Feb 28, 2027 to reach Silver." in words
     assert "Member is yours for as long as you are a member." in words
     # Points last 24 months from the purchase.
     assert "2,000 points expire on Mar 1, 2028." in words
@@ -79,10 +79,10 @@ def test_dashboard_says_what_keeps_a_tier_and_until_when(client, login, member, 
     db.session.commit()
     login(member)
     words = texts(main_of(page_of(client.get("/dashboard"))))
-    assert "Spend CN¥95,000 more by Nov 30, 2026 to reach Diamond." in words
+    assert "Spend ¥95,000 more by Nov 30, 2026 to reach Diamond." in words
     # Only the May purchase will still count on 10 January 2027.
     assert (
-        "You keep Gold until Jan 10, 2027. To keep it after that, spend CN¥35,000 more by then."
+        "You keep Gold until Jan 10, 2027. To keep it after that, spend ¥35,000 more by then."
         in words
     )
 
@@ -104,7 +104,7 @@ def test_dashboard_of_a_new_member_has_friendly_empty_states(client, login):
     assert "Welcome to the club!" in words
     assert "No points are due to expire." in words
     assert "Your points will appear here after your first purchase." in words
-    assert "Spend CN¥10,000 within 12 months to reach Silver." in words
+    assert "Spend ¥10,000 within 12 months to reach Silver." in words
 
 
 def test_unverified_member_sees_the_confirm_email_notice(client, login, create_member):
@@ -167,7 +167,7 @@ def test_history_is_newest_first_with_amount_points_and_status(client, login, me
     login(member)
     words = texts(main_of(page_of(client.get("/purchases"))))
     assert words.index("Beijing SKP") < words.index("Shanghai IFC") < words.index("Chengdu")
-    assert "CN¥1,500.00" in words and "+1,500 points" in words
+    assert "¥1,500.00" in words and "+1,500 points" in words
     assert "Jun 1, 2026" in words
     beijing = words[words.index("Beijing SKP") : words.index("Shanghai IFC")]
     assert "Returned" in beijing
@@ -317,10 +317,10 @@ def test_purchase_page_shows_items_returns_and_ledger_lines(client, login, membe
         "Automatic watch",
         "WT-204",
         "Silk scarf",
-        "CN¥750.00",
-        "CN¥1,500.00",  # the scarves' line total, and the return
-        "CN¥12,500.00",
-        "CN¥11,000.00",  # what still counts towards the tier
+        "¥750.00",
+        "¥1,500.00",  # the scarves' line total, and the return
+        "¥12,500.00",
+        "¥11,000.00",  # what still counts towards the tier
         "Purchase at Shanghai IFC: 12,500 × 1",
         "+12,500",
         "Return of 2 silk scarves",
