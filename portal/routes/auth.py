@@ -21,7 +21,12 @@ def _login_account_key() -> str:
 
 
 def _sign_in(member) -> None:
+    # A language chosen on this device before signing in is the member's latest choice.
+    chosen_locale = session.get("locale")
     session.clear()
+    if chosen_locale in current_app.config["LANGUAGES"]:
+        session["locale"] = chosen_locale
+        member.locale = chosen_locale
     session.permanent = True
     session["sid"] = accounts.start_session(member, user_agent=request.user_agent.string)
     login_user(member)

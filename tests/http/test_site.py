@@ -85,3 +85,16 @@ def test_language_follows_accept_language_then_the_members_choice(client, login)
     assert member.locale == "zh_Hans"
     page = client.get("/dashboard", headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert 'lang="zh-Hans"' in page
+
+
+def test_a_language_chosen_before_signing_in_is_kept_for_the_member(client, member):
+    from portal.extensions import db
+    from tests.conftest import DEFAULT_PASSWORD
+
+    form_post(client, "/language", {"locale": "zh_Hans", "next": "/login"})
+    response = form_post(client, "/login", {"email": member.email, "password": DEFAULT_PASSWORD})
+    assert response.status_code == 303
+    page = client.get("/dashboard", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert 'lang="zh-Hans"' in page
+    db.session.refresh(member)
+    assert member.locale == "zh_Hans"

@@ -10,6 +10,49 @@
     }
   });
 
+  // A boosted page swaps only the body, so the head keeps the token it was loaded with. Signing
+  // in or out starts a new session with a new token: take the one of each page that arrives.
+  // The same goes for the page's language (signing in may switch to the member's language) and
+  // the body's classes (signed in or not).
+  var CSRF_IN_PAGE = /<meta name="csrf-token" content="([^"]+)"/;
+  var LANG_OF_PAGE = /<html[^>]*\slang="([^"]+)"/;
+  var BODY_CLASS = /<body[^>]*\sclass="([^"]*)"/;
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var xhr = event.detail.xhr;
+    var text = xhr && typeof xhr.responseText === "string" ? xhr.responseText : "";
+    var token = CSRF_IN_PAGE.exec(text);
+    var meta = document.querySelector('meta[name="csrf-token"]');
+    if (token && meta) {
+      meta.setAttribute("content", token[1]);
+    }
+    var lang = LANG_OF_PAGE.exec(text);
+    if (lang) {
+      document.documentElement.setAttribute("lang", lang[1]);
+    }
+    var bodyClass = BODY_CLASS.exec(text);
+    if (bodyClass && event.detail.target === document.body) {
+      document.body.className = bodyClass[1];
+    }
+  });
+
+  // After a form comes back with problems, put the cursor in the first field to fix; after a
+  // boosted navigation, start reading at the new page's content (as a full load would).
+  function focusFirstProblem() {
+    var invalid = document.querySelector('main [aria-invalid="true"]');
+    if (invalid) {
+      invalid.focus();
+      return true;
+    }
+    return false;
+  }
+  document.addEventListener("htmx:afterSettle", function (event) {
+    if (focusFirstProblem()) return;
+    if (event.detail.boosted) {
+      var main = document.getElementById("main");
+      if (main) main.focus({ preventScroll: true });
+    }
+  });
+
   // A network failure during an htmx request says so instead of doing nothing.
   document.addEventListener("htmx:sendError", function () {
     var area = document.getElementById("flash-area");
@@ -107,7 +150,10 @@
     if (form && form.getAttribute("action") === "/logout") forgetOfflineCard();
   }, true);
 
-  document.addEventListener("DOMContentLoaded", function () { enhance(document); });
+  document.addEventListener("DOMContentLoaded", function () {
+    enhance(document);
+    focusFirstProblem();
+  });
   document.addEventListener("DOMContentLoaded", offerOfflineCard);
   document.addEventListener("htmx:afterSettle", offerOfflineCard);
   document.addEventListener("htmx:load", function (event) { enhance(event.detail.elt); });
