@@ -49,7 +49,7 @@ bench: dev translations ## Measure the speed goals (large synthetic data)
 
 messages: dev ## Extract texts to translate and update the catalogues
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o portal/translations/messages.pot .
-	$(BIN)/pybabel update -i portal/translations/messages.pot -d portal/translations
+	$(BIN)/pybabel update --no-fuzzy-matching --ignore-obsolete -i portal/translations/messages.pot -d portal/translations
 
 vendor: ## Copy the pinned front-end packages from npm into portal/static
 	npm install --no-save --no-audit --no-fund
