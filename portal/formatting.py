@@ -104,4 +104,11 @@ def install_filters(app) -> None:
         localized=localized,
         tier_name=tier_name,
         tier_benefits=tier_benefits,
+        entry_text=_entry_text,
     )
+
+
+def _entry_text(entry) -> str:
+    from portal.ledger_text import describe_entry
+
+    return describe_entry(entry)

@@ -34,7 +34,7 @@ class AcceptablePassword:
 
 def valid_phone(form, field):
     if field.data and not PHONE_PATTERN.match(field.data):
-        raise ValidationError(_l("Enter a phone number with digits only, like +86 138 0013 8000."))
+        raise ValidationError(_l("Enter a phone number, like +86 138 0013 8000."))
 
 
 def plausible_birthday(form, field):

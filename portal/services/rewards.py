@@ -244,7 +244,12 @@ def redeem(
             reward.points_cost,
             reason=f"Redeemed: {reward.name}",
             must_be_covered=True,
-            details={"reward_id": reward.id, "voucher": redemption.voucher_code_display},
+            details={
+                "reward_id": reward.id,
+                "reward_name": reward.name,
+                "reward_name_zh": reward.name_zh,
+                "voucher": redemption.voucher_code_display,
+            },
             redemption_id=redemption.id,
         )
     except InsufficientPoints:
@@ -351,7 +356,12 @@ def cancel_redemption(
         "refund",
         redemption.points_spent,
         reason=f"Refund: {reward.name} voucher cancelled",
-        details={"reward_id": reward.id, "voucher": redemption.voucher_code_display},
+        details={
+            "reward_id": reward.id,
+            "reward_name": reward.name,
+            "reward_name_zh": reward.name_zh,
+            "voucher": redemption.voucher_code_display,
+        },
         actor=staff,
         redemption_id=redemption.id,
     )

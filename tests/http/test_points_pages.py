@@ -61,7 +61,7 @@ def test_dashboard_shows_balance_progress_expiry_and_activity(client, login, mem
     assert "¥2,000 of ¥10,000 spent in the last 12 months" in words
     # The purchase of 1 March 2026 stops counting on 1 March 2027: the day before is safe.
     assert "Spend ¥8,000 more by Feb 28, 2027 to reach Silver." in words
-    assert "Member is yours for as long as you are a member." in words
+    assert "Your membership never lapses: every purchase counts towards the next tier." in words
     # Points last 24 months from the purchase.
     assert "2,000 points expire on Mar 1, 2028." in words
     assert f'href="/purchases/{purchase.id}"' in html

@@ -1,0 +1,68 @@
+"""How a ledger entry reads to a member, in their language.
+
+Entries keep an English `reason` for staff and logs; pages describe the system's own entries
+(purchases, returns, redemptions, expiry) from their `details`, so a reader in Chinese sees
+Chinese. Entries written by staff keep the reason the staff member typed.
+"""
+
+from __future__ import annotations
+
+from flask import g
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from portal.extensions import db
+from portal.models import LedgerEntry, Tier
+from portal.navigation import current_locale_code
+
+
+def _tier_names() -> dict[str, Tier]:
+    cached = g.get("tiers_by_code")
+    if cached is None:
+        cached = g.tiers_by_code = {t.code: t for t in db.session.scalars(select(Tier))}
+    return cached
+
+
+def _localized_detail(details: dict, key: str) -> str:
+    if current_locale_code() == "zh_Hans" and details.get(f"{key}_zh"):
+        return details[f"{key}_zh"]
+    return details.get(key) or ""
+
+
+def describe_entry(entry: LedgerEntry) -> str:
+    from portal.formatting import localized
+    from portal.services.earning import earning_formula
+
+    details = entry.details or {}
+    receipt = details.get("receipt_no")
+    if entry.kind == "earn" and receipt and "whole_units" in details:
+        tier = _tier_names().get(details.get("tier"))
+        formula = earning_formula(
+            details,
+            locale="zh_Hans_CN" if current_locale_code() == "zh_Hans" else "en",
+            tier_name=localized(tier, "name") if tier else None,
+            birthday_label=_("birthday"),
+        )
+        if details.get("store"):
+            return _(
+                "Purchase %(receipt)s at %(store)s: %(formula)s",
+                receipt=receipt,
+                store=details["store"],
+                formula=formula,
+            )
+        return _("Purchase %(receipt)s: %(formula)s", receipt=receipt, formula=formula)
+    if entry.kind == "reverse" and receipt:
+        return _("Return on receipt %(receipt)s: points of the returned part", receipt=receipt)
+    if entry.kind == "redeem" and details.get("reward_name"):
+        return _("Redeemed: %(reward)s", reward=_localized_detail(details, "reward_name"))
+    if entry.kind == "refund" and details.get("reward_name"):
+        return _(
+            "Refund: %(reward)s voucher cancelled", reward=_localized_detail(details, "reward_name")
+        )
+    if entry.kind == "expire":
+        return _("Points expired")
+    return entry.reason or {
+        "bonus": _("Bonus points"),
+        "adjust_credit": _("Points added by our staff"),
+        "adjust_debit": _("Points removed by our staff"),
+    }.get(entry.kind, entry.kind)
