@@ -180,6 +180,10 @@ def app(_schema, database_url, smtp_server, mailbox, app_overrides):
         yield application
         db.session.remove()
         _empty_tables()
+        # Each test's app has its own engine: close its pooled connections now rather than
+        # whenever the garbage collector gets to it (PostgreSQL has a connection limit).
+        for engine in db.engines.values():
+            engine.dispose()
     portal_clock.set_now(None)
 
 
@@ -206,6 +210,24 @@ def form_post(client, url: str, data: dict | None = None, *, token_from: str = "
     )
     payload = {"csrf_token": token, **(data or {})}
     return client.post(url, data=payload, **kwargs)
+
+
+@contextmanager
+def served(application) -> Iterator[str]:
+    """Serve the app over HTTP from a background thread: yields "http://127.0.0.1:<port>"."""
+    import threading
+
+    from werkzeug.serving import make_server
+
+    server = make_server("127.0.0.1", 0, application, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, name="live-portal", daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=10)
 
 
 # -- people ----------------------------------------------------------------------------------

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import re
-import threading
 
 import pytest
-from werkzeug.serving import make_server
 
 from portal.extensions import db
 from portal.models import Member, Reward
 from portal.services.ledger import credit_points
+from tests.conftest import served
 
 IDEMPOTENCY_FIELD = re.compile(r'name="idempotency_key"[^>]*value="([^"]+)"')
 
@@ -51,9 +50,5 @@ def idempotency_key_in(html: str) -> str:
 @pytest.fixture
 def live_server(app):
     """The test's app served by a threaded werkzeug server: "127.0.0.1:<port>"."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=10)
+    with served(app) as base_url:
+        yield base_url.removeprefix("http://")

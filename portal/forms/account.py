@@ -2,11 +2,17 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, EmailField, PasswordField, StringField, TelField
-from wtforms.validators import AnyOf, DataRequired, Email, InputRequired, Length, Optional
+from wtforms import BooleanField, DateField, PasswordField, StringField, TelField
+from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, Optional
 
 from portal.forms.auth import REQUIRED
-from portal.forms.fields import AcceptablePassword, plausible_birthday, strip, valid_phone
+from portal.forms.fields import (
+    AcceptablePassword,
+    email_field,
+    plausible_birthday,
+    strip,
+    valid_phone,
+)
 
 
 class ProfileForm(FlaskForm):
@@ -39,16 +45,7 @@ class ChangePasswordForm(FlaskForm):
 
 
 class ChangeEmailForm(FlaskForm):
-    new_email = EmailField(
-        _l("New email"),
-        filters=[strip],
-        validators=[
-            DataRequired(REQUIRED),
-            Length(max=254),
-            Email(message=_l("Enter an email address like name@example.com.")),
-        ],
-        render_kw={"autocomplete": "email", "inputmode": "email"},
-    )
+    new_email = email_field(_l("New email"))
     password = PasswordField(
         _l("Your password"),
         validators=[InputRequired(REQUIRED), Length(max=128)],

@@ -3,9 +3,15 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, EmailField, PasswordField, StringField, TelField
-from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
-from portal.forms.fields import AcceptablePassword, plausible_birthday, strip, valid_phone
+from portal.forms.fields import (
+    AcceptablePassword,
+    email_field,
+    plausible_birthday,
+    strip,
+    valid_phone,
+)
 
 REQUIRED = _l("This field is required.")
 
@@ -17,16 +23,7 @@ class RegisterForm(FlaskForm):
         validators=[DataRequired(REQUIRED), Length(max=100)],
         render_kw={"autocomplete": "name"},
     )
-    email = EmailField(
-        _l("Email"),
-        filters=[strip],
-        validators=[
-            DataRequired(REQUIRED),
-            Length(max=254),
-            Email(message=_l("Enter an email address like name@example.com.")),
-        ],
-        render_kw={"autocomplete": "email", "inputmode": "email"},
-    )
+    email = email_field(_l("Email"))
     password = PasswordField(
         _l("Password"),
         validators=[InputRequired(REQUIRED), AcceptablePassword()],
@@ -73,16 +70,7 @@ class LoginForm(FlaskForm):
 
 
 class ForgotPasswordForm(FlaskForm):
-    email = EmailField(
-        _l("Email"),
-        filters=[strip],
-        validators=[
-            DataRequired(REQUIRED),
-            Length(max=254),
-            Email(message=_l("Enter an email address like name@example.com.")),
-        ],
-        render_kw={"autocomplete": "email", "inputmode": "email"},
-    )
+    email = email_field(_l("Email"))
 
 
 class ResetPasswordForm(FlaskForm):

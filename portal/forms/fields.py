@@ -45,3 +45,20 @@ def plausible_birthday(form, field):
         raise ValidationError(_l("Your birthday cannot be in the future."))
     if field.data < date(1900, 1, 1):
         raise ValidationError(_l("Please check the year."))
+
+
+def email_field(label):
+    """An email address: required, at most 254 characters, shaped like name@example.com."""
+    from wtforms import EmailField
+    from wtforms.validators import DataRequired, Email, Length
+
+    return EmailField(
+        label,
+        filters=[strip],
+        validators=[
+            DataRequired(_l("This field is required.")),
+            Length(max=254),
+            Email(message=_l("Enter an email address like name@example.com.")),
+        ],
+        render_kw={"autocomplete": "email", "inputmode": "email"},
+    )

@@ -15,14 +15,13 @@ phone the fixed bottom bar shows where the first screen ends, not at the page's 
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from werkzeug.serving import make_server
 
 from portal.extensions import db
+from tests.conftest import served
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -65,18 +64,14 @@ def pytest_collection_modifyitems(config, items):
 
 
 class LiveServer:
-    """The test's app served over HTTP in a background thread."""
+    """The test's app served over HTTP in a background thread (tests.conftest.served)."""
 
-    def __init__(self, app, mailbox):
+    def __init__(self, app, mailbox, base_url: str):
         self.app = app
         self.mailbox = mailbox
-        self._server = make_server("127.0.0.1", 0, app, threaded=True)
-        self.base_url = f"http://127.0.0.1:{self._server.server_port}"
+        self.base_url = base_url
         # Links in mail point at this server, as PORTAL_BASE_URL does in production.
-        app.config["PORTAL_BASE_URL"] = self.base_url
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, name="live-portal", daemon=True
-        )
+        app.config["PORTAL_BASE_URL"] = base_url
 
     def url(self, path: str = "/") -> str:
         return self.base_url + path
@@ -84,14 +79,6 @@ class LiveServer:
     def mailed_link(self, address: str, path_start: str) -> str:
         """The full URL of the first `path_start` link in the latest mail to `address`."""
         return self.base_url + self.mailbox.link_in_last(address, path_start)
-
-    def start(self) -> None:
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join(timeout=5)
 
 
 @pytest.fixture
@@ -105,10 +92,8 @@ def live_server(app, mailbox) -> Iterator[LiveServer]:
     for instance in list(session.identity_map.values()):
         session.refresh(instance)
     session.commit()
-    server = LiveServer(app, mailbox)
-    server.start()
-    yield server
-    server.stop()
+    with served(app) as base_url:
+        yield LiveServer(app, mailbox, base_url)
 
 
 # -- the browser -----------------------------------------------------------------------------

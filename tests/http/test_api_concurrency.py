@@ -11,24 +11,20 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
-from werkzeug.serving import make_server
 
 from portal.extensions import db
 from portal.models import LedgerEntry, Member, Purchase
 from portal.services.api_tokens import create_api_token
 from portal.services.ledger import ledger_sum
+from tests.conftest import served
 
 TILLS = 8
 
 
 @pytest.fixture
 def live_server(app):
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=10)
+    with served(app) as base_url:
+        yield base_url
 
 
 def post_all_at_once(url: str, token: str, bodies: list[dict]) -> list[tuple[int, dict]]:
