@@ -5,8 +5,10 @@ from __future__ import annotations
 from flask import Blueprint, redirect, url_for
 from flask_login import current_user, login_required
 
+from portal.extensions import db
 from portal.rendering import render
 from portal.services import member_home
+from portal.services.notifications import mark_all_read
 
 bp = Blueprint("member", __name__)
 
@@ -22,6 +24,14 @@ def index():
 @login_required
 def dashboard():
     return render("member/dashboard.html", home=member_home.dashboard_for(current_user))
+
+
+@bp.post("/notifications/read")
+@login_required
+def mark_notifications_read():
+    mark_all_read(current_user)
+    db.session.commit()
+    return redirect(url_for("member.notifications"), 303)
 
 
 @bp.get("/notifications")

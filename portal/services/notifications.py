@@ -68,3 +68,14 @@ def unread_count(member: Member) -> int:
             Notification.member_id == member.id, Notification.read_at.is_(None)
         )
     )
+
+
+def mark_all_read(member: Member) -> int:
+    """Mark the member's unread notifications read; returns how many there were."""
+    from sqlalchemy import update
+
+    return db.session.execute(
+        update(Notification)
+        .where(Notification.member_id == member.id, Notification.read_at.is_(None))
+        .values(read_at=utcnow())
+    ).rowcount

@@ -98,3 +98,21 @@ def test_a_language_chosen_before_signing_in_is_kept_for_the_member(client, memb
     assert 'lang="zh-Hans"' in page
     db.session.refresh(member)
     assert member.locale == "zh_Hans"
+
+
+def test_notifications_are_marked_read_by_a_post_not_by_looking(client, login):
+    from portal.extensions import db
+    from portal.models import Notification
+    from portal.services.notifications import notify_member
+
+    member = login()
+    notify_member(member, "tier", title="Welcome to Silver", body="", email=False)
+    db.session.commit()
+    page = client.get("/notifications").get_data(as_text=True)
+    assert "Welcome to Silver" in page and "Mark all as read" in page
+    assert client.get("/dashboard").get_data(as_text=True).count('class="badge"') == 1
+    response = form_post(client, "/notifications/read", token_from="/notifications")
+    assert response.status_code == 303
+    assert db.session.query(Notification).one().read_at is not None
+    assert 'class="badge"' not in client.get("/dashboard").get_data(as_text=True)
+    assert client.get("/notifications/read").status_code == 405
