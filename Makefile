@@ -31,7 +31,7 @@ translations: $(BIN)/.installed ## Compile the translations (English, Simplified
 run: install translations ## Migrate the SQLite database, load the demo, serve on http://127.0.0.1:$(PORT)
 	PORTAL_ENV=development $(FLASK) db upgrade
 	PORTAL_ENV=development $(FLASK) seed-demo --if-empty
-	PORTAL_ENV=development $(FLASK) run --host 127.0.0.1 --port $(PORT) --debug
+	PORTAL_ENV=development $(FLASK) run --host 127.0.0.1 --port $(PORT) --reload
 
 test: dev translations ## Run every test (DATABASE_URL picks PostgreSQL)
 	scripts/ensure-chromium
