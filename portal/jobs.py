@@ -40,6 +40,7 @@ def periodic_job(name: str):
 JOB_MODULES = (
     "portal.services.expiry",
     "portal.services.tiers",
+    "portal.services.purchase_import",
 )
 
 

@@ -1,6 +1,7 @@
 """All models, imported here so Alembic and the app see every table."""
 
 from portal.models.audit import AuditEntry
+from portal.models.imports import PurchaseImport
 from portal.models.jobs import JobLock
 from portal.models.ledger import LedgerEntry
 from portal.models.members import LoginSession, Member
@@ -12,6 +13,7 @@ from portal.models.rewards import Redemption, Reward
 __all__ = [
     "ApiToken",
     "Purchase",
+    "PurchaseImport",
     "PurchaseItem",
     "PurchaseReturn",
     "Redemption",

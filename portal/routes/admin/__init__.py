@@ -15,4 +15,4 @@ def require_staff():
         abort(403)
 
 
-from portal.routes.admin import home, rewards  # noqa: E402,F401  (views register on bp)
+from portal.routes.admin import home, imports, members, purchases, rewards  # noqa: E402,F401  (views register on bp)

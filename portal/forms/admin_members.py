@@ -1,0 +1,96 @@
+"""Staff forms on a member's page: search, birthday correction, points, tier."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import DateField, IntegerField, RadioField, SearchField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    ValidationError,
+)
+
+from portal.clock import local_date
+from portal.forms.fields import strip
+from portal.services.member_desk import MAX_ADJUSTMENT
+
+
+class MemberSearchForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+    q = SearchField(
+        _l("Name, email, card number or phone"),
+        filters=[strip],
+        validators=[Optional(), Length(max=100)],
+    )
+
+
+def _reason(label, message):
+    return StringField(
+        label,
+        filters=[strip],
+        validators=[DataRequired(message), Length(max=200)],
+    )
+
+
+class BirthdayForm(FlaskForm):
+    birthday = DateField(
+        _l("Birthday"),
+        validators=[InputRequired(_l("Enter the birthday as a date."))],
+    )
+    reason = _reason(
+        _l("Why it changes"), _l("Say why the birthday is corrected (for the audit log).")
+    )
+
+    def validate_birthday(self, field):
+        if field.data is None:  # not a date: say it as the empty field does
+            field.errors[:] = []
+            raise ValidationError(_l("Enter the birthday as a date."))
+        if field.data > local_date():
+            raise ValidationError(_l("A birthday cannot be in the future."))
+        if field.data < date(1900, 1, 1):
+            raise ValidationError(_l("Check the year."))
+
+
+class PointsAdjustmentForm(FlaskForm):
+    direction = RadioField(
+        _l("Adjustment"),
+        choices=[
+            SelectChoice("credit", _l("Add points")),
+            SelectChoice("debit", _l("Take points away")),
+        ],
+        default="credit",
+        validators=[InputRequired(_l("Choose whether to add or take away points."))],
+    )
+    points = IntegerField(
+        _l("Points"),
+        validators=[
+            InputRequired(_l("Enter a whole number of points.")),
+            NumberRange(
+                min=1,
+                max=MAX_ADJUSTMENT,
+                message=_l("Enter a whole number of points from 1 to 1,000,000."),
+            ),
+        ],
+        render_kw={"inputmode": "numeric", "min": 1, "max": MAX_ADJUSTMENT},
+    )
+    reason = _reason(
+        _l("Reason"), _l("Say why the points change; the member reads it in their activity.")
+    )
+
+    @property
+    def signed_points(self) -> int:
+        return self.points.data if self.direction.data == "credit" else -self.points.data
+
+
+class TierForm(FlaskForm):
+    tier = SelectField(_l("New tier"), validate_choice=True)
+    reason = _reason(_l("Reason"), _l("Say why the tier changes (for the audit log)."))

@@ -1,0 +1,155 @@
+"""Staff: import purchases from a CSV file, in two steps. Uploading stores the file and shows
+its preview (a real page, safe to reload); confirming imports every valid row at once."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Response, abort, flash, redirect, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from portal.extensions import db
+from portal.forms.admin_purchases import ImportConfirmForm, ImportUploadForm
+from portal.rendering import render
+from portal.routes.admin import bp
+from portal.services import purchase_import as importing
+from portal.services.purchase_input import InvalidPurchase
+from portal.services.purchases import ReceiptConflict
+
+logger = logging.getLogger(__name__)
+
+
+def _upload_page(form, *, status=200):
+    return render(
+        "admin/purchases/import.html",
+        status=status,
+        form=form,
+        columns=importing.COLUMNS,
+        item_columns=importing.ITEM_COLUMNS,
+        max_rows=importing.MAX_IMPORT_ROWS,
+    )
+
+
+@bp.route("/purchases/import", methods=["GET", "POST"])
+def import_purchases():
+    if request.method == "GET":
+        return _upload_page(ImportUploadForm(formdata=None))
+    form = ImportUploadForm()
+    if not form.validate():
+        return _upload_page(form, status=422)
+    upload = form.file.data
+    if upload is None or not getattr(upload, "filename", ""):
+        form.file.errors = [_("Choose the CSV file to import.")]
+        return _upload_page(form, status=422)
+    try:
+        text = importing.read_upload(upload.stream)
+        rows = importing.read_rows(text)
+    except importing.ImportRejected as rejected:
+        form.file.errors = [str(rejected)]
+        return _upload_page(form, status=422)
+    stored = importing.store_upload(
+        text, filename=upload.filename, row_count=len(rows), staff=current_user
+    )
+    db.session.commit()
+    return redirect(url_for("admin.import_preview", token=stored.token), 303)
+
+
+@bp.get("/purchases/import/template.csv")
+def import_template():
+    return Response(
+        importing.template_csv(),
+        mimetype="text/csv",
+        headers={"Content-Disposition": 'attachment; filename="purchases-template.csv"'},
+    )
+
+
+def _upload_or_404(token: str):
+    upload = importing.find_upload(token, current_user)
+    if upload is None:
+        abort(404)
+    return upload
+
+
+def _preview_page(upload, *, status=200, error=None):
+    if upload.imported_at is not None:
+        return render("admin/purchases/import_done.html", status=status, upload=upload)
+    try:
+        plan = importing.stored_plan(upload)
+    except (importing.ImportChanged, importing.ImportRejected):
+        return render(
+            "admin/purchases/import_done.html",
+            status=409,
+            upload=upload,
+            error=_(
+                "The stored copy of this file is not the file that was uploaded, so nothing "
+                "can be imported from it. Upload the file again."
+            ),
+        )
+    confirm = ImportConfirmForm(formdata=None)
+    confirm.digest.data = upload.digest
+    confirm.fingerprint.data = plan.fingerprint()
+    return render(
+        "admin/purchases/import_preview.html",
+        status=status,
+        upload=upload,
+        plan=plan,
+        confirm=confirm,
+        error=error,
+    )
+
+
+@bp.get("/purchases/import/<token>")
+def import_preview(token: str):
+    return _preview_page(_upload_or_404(token))
+
+
+@bp.post("/purchases/import/<token>")
+def import_confirm(token: str):
+    upload = _upload_or_404(token)
+    form = ImportConfirmForm()
+    if not form.validate():
+        return _preview_page(
+            upload, status=422, error=_("This form has expired. Check the preview and try again.")
+        )
+    if upload.imported_at is not None:
+        flash(_("This file was already imported; nothing was imported twice."), "info")
+        return redirect(url_for("admin.import_preview", token=token), 303)
+    try:
+        result = importing.import_purchases(
+            upload,
+            digest=form.digest.data,
+            fingerprint=form.fingerprint.data,
+            staff=current_user,
+        )
+    except (importing.ImportChanged, importing.ImportRejected, ReceiptConflict, InvalidPurchase):
+        db.session.rollback()
+        return _preview_page(
+            _upload_or_404(token),
+            status=409,
+            error=_(
+                "Nothing was imported: the file or the receipts it names changed since this "
+                "preview. Check the preview below (it is up to date) and import again."
+            ),
+        )
+    except Exception:  # noqa: BLE001 - whatever failed, the whole import is undone and said so
+        db.session.rollback()
+        logger.exception("import of purchase file %s failed; nothing imported", token)
+        return _preview_page(
+            _upload_or_404(token),
+            status=500,
+            error=_(
+                "Nothing was imported: something went wrong on our side while importing. "
+                "Every row was undone, so you can safely try again."
+            ),
+        )
+    db.session.commit()
+    flash(
+        _(
+            "%(imported)s purchases imported, %(skipped)s rows skipped.",
+            imported=result.imported,
+            skipped=result.skipped,
+        ),
+        "success",
+    )
+    return redirect(url_for("admin.import_preview", token=token), 303)

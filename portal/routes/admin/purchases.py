@@ -1,0 +1,177 @@
+"""Staff: recent purchases, a receipt typed in at the desk, one purchase and its returns."""
+
+from __future__ import annotations
+
+import secrets
+
+from flask import abort, flash, redirect, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from portal.clock import local_now
+from portal.extensions import db
+from portal.formatting import money
+from portal.formatting import points as format_points
+from portal.forms.admin_purchases import PurchaseEntryForm, PurchaseSearchForm, ReturnForm
+from portal.rendering import render
+from portal.routes.admin import bp
+from portal.services import purchase_desk
+from portal.services.purchase_history import ledger_lines_for
+from portal.services.purchase_input import InvalidPurchase, parse_amount, parse_purchase
+from portal.services.purchases import InvalidReturn, ReceiptConflict, ReturnConflict
+from portal.services.settings import programme_settings
+
+LIST_FRAGMENTS = {"purchase-results": "results"}
+
+
+@bp.get("/purchases")
+def purchases():
+    form = PurchaseSearchForm(formdata=request.args)
+    search = (form.q.data or "") if form.validate() else ""
+    listing = purchase_desk.recent_purchases(search, before=request.args.get("before", type=int))
+    return render(
+        "admin/purchases/list.html",
+        fragments=LIST_FRAGMENTS,
+        form=form,
+        search=search,
+        listing=listing,
+    )
+
+
+def _entry_page(form, *, status=200, conflict=None):
+    return render(
+        "admin/purchases/new.html",
+        status=status,
+        form=form,
+        conflict=conflict,
+        currency=programme_settings().currency,
+        latest=local_now().strftime("%Y-%m-%dT%H:%M"),
+    )
+
+
+@bp.route("/purchases/new", methods=["GET", "POST"])
+def new_purchase():
+    if request.method == "GET":
+        form = PurchaseEntryForm(formdata=None)
+        form.purchased_at.data = local_now().strftime("%Y-%m-%dT%H:%M")
+        form.member.data = request.args.get("member", "")[:254]
+        return _entry_page(form)
+    form = PurchaseEntryForm()
+    if not form.validate():
+        return _entry_page(form, status=422)
+    try:
+        checked = parse_purchase(form.raw_purchase(programme_settings().currency))
+        purchase, created = purchase_desk.record_purchase_by_staff(checked, staff=current_user)
+    except InvalidPurchase as invalid:
+        db.session.rollback()
+        form.add_errors(invalid.errors)
+        return _entry_page(form, status=422)
+    except ReceiptConflict as conflict:
+        db.session.rollback()
+        form.receipt_no.errors = [
+            _("This receipt number is already recorded for another member or amount.")
+        ]
+        return _entry_page(form, status=409, conflict=conflict.purchase)
+    db.session.commit()
+    if created:
+        flash(
+            _(
+                "Receipt %(receipt)s recorded for %(name)s: %(points)s points.",
+                receipt=purchase.receipt_no,
+                name=checked.member.name,
+                points=format_points(purchase.points_awarded),
+            ),
+            "success",
+        )
+    else:
+        flash(
+            _(
+                "Receipt %(receipt)s was already recorded for this member and amount, so "
+                "nothing was added. Here it is.",
+                receipt=purchase.receipt_no,
+            ),
+            "info",
+        )
+    return redirect(url_for("admin.purchase", purchase_id=purchase.id), 303)
+
+
+def _purchase_or_404(purchase_id: int):
+    purchase = purchase_desk.purchase_for_staff(purchase_id)
+    if purchase is None:
+        abort(404)
+    return purchase
+
+
+def _purchase_page(purchase, *, return_form=None, status=200, error=None):
+    if return_form is None:
+        return_form = ReturnForm(formdata=None)
+        return_form.return_ref.data = secrets.token_urlsafe(16)
+    return render(
+        "admin/purchases/detail.html",
+        status=status,
+        purchase=purchase,
+        ledger_lines=ledger_lines_for(purchase),
+        return_form=return_form,
+        error=error,
+        channel_labels=purchase_desk.CHANNEL_LABELS,
+    )
+
+
+@bp.get("/purchases/<int:purchase_id>")
+def purchase(purchase_id: int):
+    return _purchase_page(_purchase_or_404(purchase_id))
+
+
+@bp.post("/purchases/<int:purchase_id>/return")
+def purchase_return(purchase_id: int):
+    purchase = _purchase_or_404(purchase_id)
+    form = ReturnForm()
+    if not form.validate():
+        if form.return_ref.errors:
+            form.form_errors.append(_("This form has expired. Reload the page and try again."))
+        return _purchase_page(purchase, return_form=form, status=422)
+    amount = None  # "Return everything left"
+    if request.form.get("whole") != "1":
+        try:
+            amount = parse_amount(form.amount.data, purchase.currency)
+        except ValueError as error:
+            form.amount.errors = [str(error.args[0])]
+            return _purchase_page(purchase, return_form=form, status=422)
+    try:
+        purchase_return, created = purchase_desk.record_return_by_staff(
+            purchase,
+            amount=amount,
+            reason=form.reason.data or "",
+            return_ref=form.return_ref.data,
+            staff=current_user,
+        )
+    except InvalidReturn as invalid:
+        db.session.rollback()
+        for name, message in invalid.messages().items():
+            (form.amount.errors if name == "amount" else form.form_errors).append(message)
+        return _purchase_page(_purchase_or_404(purchase_id), return_form=form, status=422)
+    except ReturnConflict as conflict:
+        db.session.rollback()
+        purchase = _purchase_or_404(purchase_id)
+        return _purchase_page(
+            purchase,
+            status=409,
+            error=_(
+                "This form already recorded a return of %(amount)s. To record another return, "
+                "use the form below.",
+                amount=money(conflict.purchase_return.amount, purchase.currency),
+            ),
+        )
+    db.session.commit()
+    if created:
+        flash(
+            _(
+                "Return of %(amount)s recorded: %(points)s points reversed.",
+                amount=money(purchase_return.amount, purchase.currency),
+                points=format_points(purchase_return.points_reversed),
+            ),
+            "success",
+        )
+    else:
+        flash(_("This return was already recorded; nothing was added."), "info")
+    return redirect(url_for("admin.purchase", purchase_id=purchase.id), 303)

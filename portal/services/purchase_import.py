@@ -1,0 +1,464 @@
+"""Importing purchases from a CSV file that staff upload: read the file, preview what each row
+will become (or why it is wrong), then import every valid row in one transaction.
+
+The file is kept in the database between the two steps (models/imports.py). The import step
+reads that stored copy again, checks it is the file that was previewed (its SHA-256) and
+validates it again: what it imports is decided on the server, never taken from the browser.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import logging
+import secrets
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import delete, select
+
+from portal.clock import utcnow
+from portal.extensions import db
+from portal.jobs import periodic_job
+from portal.models import Member, Purchase, PurchaseImport, Tier
+from portal.services.audit import record_audit
+from portal.services.earning import compute_earning
+from portal.services.purchase_input import InvalidPurchase, PurchaseInput, parse_purchase
+from portal.services.purchases import amount_text, record_purchase
+from portal.services.settings import programme_settings
+
+logger = logging.getLogger(__name__)
+
+MAX_IMPORT_BYTES = 2 * 1024 * 1024
+MAX_IMPORT_ROWS = 5000
+COLUMNS = ("member", "receipt_no", "amount", "currency", "purchased_at", "store")
+ITEM_COLUMNS = ("sku", "name", "quantity", "unit_price")
+# An upload that was previewed but never imported is deleted after this long.
+KEEP_UNIMPORTED = timedelta(days=2)
+# The first bytes of files people often pick by mistake.
+SAVE_AS_CSV = _l(
+    "This is an Excel workbook, not a CSV file. In Excel, choose Save As › CSV UTF-8, then "
+    "upload that file."
+)
+NOT_CSV_SIGNATURES = (
+    (b"PK\x03\x04", SAVE_AS_CSV),
+    (b"\xd0\xcf\x11\xe0", SAVE_AS_CSV),
+    (b"%PDF", _l("This is a PDF file, not a CSV file.")),
+    (b"\x89PNG", _l("This is a picture, not a CSV file.")),
+    (b"\xff\xd8\xff", _l("This is a picture, not a CSV file.")),
+)
+
+
+class ImportRejected(ValueError):
+    """The file as a whole cannot be used; the message says why and what to do."""
+
+
+class ImportChanged(Exception):
+    """The stored file, or what it would import, is not what the preview showed."""
+
+
+# -- reading the file ------------------------------------------------------------------------
+
+
+def read_upload(stream) -> str:
+    """The text of an uploaded CSV file: at most 2 MB of UTF-8 (a byte order mark, as Excel
+    writes it, is fine). Raises ImportRejected."""
+    content = stream.read(MAX_IMPORT_BYTES + 1)
+    if len(content) > MAX_IMPORT_BYTES:
+        raise ImportRejected(
+            _l("The file is larger than 2 MB. Split it into smaller files of at most 5,000 rows.")
+        )
+    if not content.strip():
+        raise ImportRejected(_l("The file is empty."))
+    for signature, message in NOT_CSV_SIGNATURES:
+        if content.startswith(signature):
+            raise ImportRejected(message)
+    if b"\x00" in content:
+        raise ImportRejected(_l("This is not a CSV file: it contains binary data."))
+    try:
+        text = content.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise ImportRejected(
+            _l("The file is not saved as UTF-8. In Excel, choose Save As › CSV UTF-8.")
+        ) from None
+    return text
+
+
+def digest_of(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+@dataclass
+class CsvRow:
+    number: int  # the row's number as a spreadsheet shows it (the header is row 1)
+    cells: dict[str, str]
+
+
+def read_rows(text: str) -> list[CsvRow]:
+    """The data rows under a header of COLUMNS (and optionally ITEM_COLUMNS), blank rows left
+    out. Raises ImportRejected for a wrong header, an unreadable line or too many rows."""
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        header = next(reader, None)
+        if header is None:
+            raise ImportRejected(_l("The file is empty."))
+        names = [cell.strip().lower() for cell in header]
+        _check_header(names)
+        rows: list[CsvRow] = []
+        for number, cells in enumerate(reader, start=2):
+            if not any(cell.strip() for cell in cells):
+                continue
+            if len(rows) >= MAX_IMPORT_ROWS:
+                raise ImportRejected(
+                    _l(
+                        "The file has more than %(count)s purchases. Split it into files of at "
+                        "most %(count)s rows.",
+                        count=f"{MAX_IMPORT_ROWS:,}",
+                    )
+                )
+            if len(cells) > len(names):
+                raise ImportRejected(
+                    _l(
+                        "Row %(row)d has more cells than the header has columns. Check for a "
+                        "comma inside an amount or a name without quotes.",
+                        row=number,
+                    )
+                )
+            padded = cells + [""] * (len(names) - len(cells))
+            rows.append(CsvRow(number, {n: v.strip() for n, v in zip(names, padded, strict=True)}))
+    except csv.Error as error:
+        raise ImportRejected(
+            _l("Line %(line)d of the file cannot be read as CSV.", line=reader.line_num)
+        ) from error
+    if not rows:
+        raise ImportRejected(_l("The file has a header but no purchases under it."))
+    return rows
+
+
+def _check_header(names: list[str]) -> None:
+    expected = ", ".join(COLUMNS)
+    missing = [name for name in COLUMNS if name not in names]
+    unknown = [name for name in names if name not in COLUMNS + ITEM_COLUMNS]
+    repeated = sorted({name for name in names if names.count(name) > 1})
+    if missing or unknown or repeated:
+        problems = []
+        if missing:
+            problems.append(str(_l("missing: %(names)s", names=", ".join(missing))))
+        if unknown:
+            shown = ", ".join(name or "(empty)" for name in unknown[:5])
+            problems.append(str(_l("not known: %(names)s", names=shown)))
+        if repeated:
+            problems.append(str(_l("twice: %(names)s", names=", ".join(repeated))))
+        raise ImportRejected(
+            _l(
+                "The first row must name the columns %(expected)s (and optionally sku, name, "
+                "quantity, unit_price). Columns %(problems)s. Download the template to see "
+                "the layout.",
+                expected=expected,
+                problems="; ".join(problems),
+            )
+        )
+
+
+# -- the preview -----------------------------------------------------------------------------
+
+IMPORT, INVALID, DUPLICATE, RECORDED, CONFLICT = (
+    "import",
+    "invalid",
+    "duplicate",
+    "recorded",
+    "conflict",
+)
+
+
+@dataclass
+class PlannedRow:
+    number: int
+    cells: dict[str, str]
+    status: str = IMPORT
+    purchase: PurchaseInput | None = None
+    errors: dict[str, str] = field(default_factory=dict)
+    estimated_points: int | None = None
+    existing: Purchase | None = None
+
+    @property
+    def will_import(self) -> bool:
+        return self.status == IMPORT
+
+
+@dataclass
+class ImportPlan:
+    rows: list[PlannedRow]
+
+    @property
+    def to_import(self) -> list[PlannedRow]:
+        return [row for row in self.rows if row.status == IMPORT]
+
+    def count(self, status: str) -> int:
+        return sum(1 for row in self.rows if row.status == status)
+
+    @property
+    def skipped(self) -> int:
+        return len(self.rows) - len(self.to_import)
+
+    @property
+    def total_amount(self) -> int:
+        return sum(row.purchase.amount for row in self.to_import)
+
+    @property
+    def estimated_points(self) -> int:
+        return sum(row.estimated_points or 0 for row in self.to_import)
+
+    def fingerprint(self) -> str:
+        """What the import would write: changes when any row to import changes."""
+        lines = [
+            f"{row.number}|{row.purchase.receipt_no}|{row.purchase.member.id}|"
+            f"{row.purchase.amount}|{row.purchase.purchased_at.isoformat()}"
+            for row in self.to_import
+        ]
+        return hashlib.sha256("\n".join(lines).encode()).hexdigest()
+
+
+def _raw_purchase(cells: dict[str, str]) -> dict:
+    raw = {name: cells.get(name, "") for name in COLUMNS}
+    if any(cells.get(name) for name in ITEM_COLUMNS):
+        item = {"sku": cells.get("sku", ""), "name": cells.get("name", "")}
+        if cells.get("quantity"):
+            item["quantity"] = cells["quantity"]
+        item["unit_price"] = cells.get("unit_price") or None
+        raw["items"] = [item]
+    return raw
+
+
+def _column_of(error_key: str) -> str:
+    """`items[0].unit_price` -> `unit_price`: a CSV row has at most one item."""
+    if error_key.startswith("items"):
+        return error_key.rsplit(".", 1)[-1] if "." in error_key else "name"
+    return error_key
+
+
+def plan_import(rows: list[CsvRow], *, now: datetime | None = None) -> ImportPlan:
+    """Check every row as the API would (services/purchase_input.py), then against the other
+    rows of the file and the receipts already recorded. Estimated points use each member's
+    tier today (an upgrade during the import may give more)."""
+    planned: list[PlannedRow] = []
+    for row in rows:
+        entry = PlannedRow(row.number, row.cells)
+        try:
+            entry.purchase = parse_purchase(_raw_purchase(row.cells), now=now)
+        except InvalidPurchase as invalid:
+            entry.status = INVALID
+            for key, message in invalid.errors.items():
+                entry.errors.setdefault(_column_of(key), str(message))
+        planned.append(entry)
+
+    first_row_of: dict[str, int] = {}
+    for entry in planned:
+        if entry.purchase is None:
+            continue
+        receipt = entry.purchase.receipt_no
+        if receipt in first_row_of:
+            entry.status = DUPLICATE
+            entry.errors["receipt_no"] = str(
+                _l(
+                    "Receipt %(receipt)s is already in row %(row)d of this file.",
+                    receipt=receipt,
+                    row=first_row_of[receipt],
+                )
+            )
+        else:
+            first_row_of[receipt] = entry.number
+
+    existing = _recorded_receipts(list(first_row_of))
+    tiers = {tier.code: tier for tier in db.session.scalars(select(Tier))}
+    for entry in planned:
+        if entry.status != IMPORT:
+            continue
+        checked = entry.purchase
+        found = existing.get(checked.receipt_no)
+        if found is not None:
+            entry.existing = found
+            if found.member_id == checked.member.id and found.amount == checked.amount:
+                entry.status = RECORDED
+            else:
+                entry.status = CONFLICT
+                entry.errors["receipt_no"] = str(
+                    _l(
+                        "Receipt %(receipt)s is already recorded for another member or amount.",
+                        receipt=checked.receipt_no,
+                    )
+                )
+            continue
+        entry.estimated_points = compute_earning(
+            checked.member,
+            tiers[checked.member.tier_code],
+            amount=checked.amount,
+            currency=checked.currency,
+            purchased_at=checked.purchased_at,
+        ).points
+    return ImportPlan(planned)
+
+
+def _recorded_receipts(receipts: list[str]) -> dict[str, Purchase]:
+    found: dict[str, Purchase] = {}
+    for start in range(0, len(receipts), 500):
+        chunk = receipts[start : start + 500]
+        for purchase in db.session.scalars(select(Purchase).where(Purchase.receipt_no.in_(chunk))):
+            found[purchase.receipt_no] = purchase
+    return found
+
+
+# -- storing and importing -------------------------------------------------------------------
+
+
+def store_upload(text: str, *, filename: str, row_count: int, staff: Member) -> PurchaseImport:
+    """Keep a checked file until it is imported (or for KEEP_UNIMPORTED)."""
+    upload = PurchaseImport(
+        token=secrets.token_urlsafe(32)[:43],
+        filename=(filename or "")[:200],
+        content=text,
+        digest=digest_of(text),
+        row_count=row_count,
+        uploaded_by_id=staff.id,
+        created_at=utcnow(),
+    )
+    db.session.add(upload)
+    db.session.flush()
+    logger.info("purchase file %r uploaded by %r: %d rows", upload, staff, row_count)
+    return upload
+
+
+def find_upload(token: str, staff: Member) -> PurchaseImport | None:
+    """The staff member's own upload; None for an unknown token or somebody else's."""
+    if not token or len(token) > 43:
+        return None
+    return db.session.scalar(
+        select(PurchaseImport).where(
+            PurchaseImport.token == token, PurchaseImport.uploaded_by_id == staff.id
+        )
+    )
+
+
+def stored_plan(upload: PurchaseImport, *, now: datetime | None = None) -> ImportPlan:
+    """Read and check the stored file again. Raises ImportChanged when it is not the file
+    that was uploaded."""
+    if digest_of(upload.content) != upload.digest:
+        raise ImportChanged
+    return plan_import(read_rows(upload.content), now=now)
+
+
+@dataclass
+class ImportResult:
+    imported: int
+    skipped: int
+    points: int
+
+
+def import_purchases(
+    upload: PurchaseImport, *, digest: str, fingerprint: str, staff: Member
+) -> ImportResult:
+    """Record every valid row of the previewed file (channel "import"), all in the caller's
+    transaction: a failure on any row leaves nothing recorded. Refuses (ImportChanged) when the
+    stored file's digest is not the previewed one, or the rows to import are not those the
+    preview showed (a receipt recorded meanwhile, a member who left)."""
+    if upload.imported_at is not None:
+        raise ValueError("this file is already imported")
+    if not secrets.compare_digest(digest, upload.digest):
+        raise ImportChanged
+    plan = stored_plan(upload)
+    if not secrets.compare_digest(fingerprint, plan.fingerprint()):
+        raise ImportChanged
+    points = 0
+    imported = 0
+    for row in plan.to_import:
+        checked = row.purchase
+        purchase, created = record_purchase(
+            checked.member,
+            receipt_no=checked.receipt_no,
+            amount=checked.amount,
+            currency=checked.currency,
+            purchased_at=checked.purchased_at,
+            store=checked.store,
+            items=checked.items,
+            channel="import",
+            recorded_by=staff,
+        )
+        if created:
+            imported += 1
+            points += purchase.points_awarded
+    skipped = len(plan.rows) - imported
+    upload.imported_at = utcnow()
+    upload.imported_count = imported
+    upload.skipped_count = skipped
+    record_audit(
+        "purchase.import",
+        actor=staff,
+        target=upload,
+        summary=(
+            f"{imported} purchases imported from {upload.filename or 'a CSV file'}, "
+            f"{skipped} rows skipped"
+        ),
+        details={
+            "imported": imported,
+            "skipped": skipped,
+            "points": points,
+            "rows": len(plan.rows),
+            "amount": amount_text(plan.total_amount, programme_settings().currency),
+            "digest": upload.digest,
+        },
+    )
+    db.session.flush()
+    logger.info("%r imported by %r: %d purchases, %d skipped", upload, staff, imported, skipped)
+    return ImportResult(imported=imported, skipped=skipped, points=points)
+
+
+@periodic_job("forget-old-purchase-files")
+def forget_old_uploads(now: datetime | None = None) -> int:
+    """Delete files previewed but never imported after KEEP_UNIMPORTED; imported ones stay as
+    the record of what was imported."""
+    now = now or utcnow()
+    result = db.session.execute(
+        delete(PurchaseImport).where(
+            PurchaseImport.imported_at.is_(None), PurchaseImport.created_at < now - KEEP_UNIMPORTED
+        )
+    )
+    return result.rowcount or 0
+
+
+TEMPLATE_ROWS = (
+    (
+        "demo@example.com",
+        "SH01-20260601-0001",
+        "12800.00",
+        "CNY",
+        "2026-06-01 14:30",
+        "Shanghai IFC",
+        "RG-18K-0412",
+        "18K rose gold ring",
+        "1",
+        "12800.00",
+    ),
+    (
+        "8000 0000 0011",
+        "BJ02-20260602-0017",
+        "3650.50",
+        "CNY",
+        "2026-06-02T11:05:00+08:00",
+        "Beijing SKP",
+        "",
+        "",
+        "",
+        "",
+    ),
+)
+
+
+def template_csv() -> str:
+    """The layout to fill in, with two example rows (with a BOM so Excel reads it as UTF-8)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(COLUMNS + ITEM_COLUMNS)
+    writer.writerows(TEMPLATE_ROWS)
+    return "\ufeff" + buffer.getvalue()
