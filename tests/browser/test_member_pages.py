@@ -34,7 +34,7 @@ def active_member(live_server, member):
         member,
         "tier",
         title="You are 3 purchases from Silver",
-        body="Spend CN¥2,400 more before 15 June 2027 to reach Silver.",
+        body="Spend ¥2,400 more before 15 June 2027 to reach Silver.",
         link="/dashboard",
         email=False,
     )

@@ -92,7 +92,7 @@ def test_the_preview_shows_each_row_and_why(client, login, people):
     html = client.get(response.headers["Location"]).get_data(as_text=True)
 
     assert "Import 2 purchases" in html
-    assert "Wang Fang" in html and "CN¥250.50" in html
+    assert "Wang Fang" in html and "¥250.50" in html
     assert "about 1,000 points" in html and "about 250 points" in html
     assert "Already recorded, will be skipped" in html
     # Row 5: every wrong field says why.

@@ -239,7 +239,7 @@ def test_the_purchase_page_shows_items_points_and_what_is_left(
     login("staff")
     html = client.get(f"/admin/purchases/{purchase.id}").get_data(as_text=True)
     assert "18K gold pendant" in html and "Lin Mei" in html
-    assert "Up to CN¥1,000.00 is left to return" in html
+    assert "Up to ¥1,000.00 is left to return" in html
     assert "Purchase SH01-TEST" in html  # the ledger line
 
 
@@ -257,7 +257,7 @@ def test_a_partial_then_full_return(client, login, member, staff, create_purchas
     assert purchase.returned_amount == 25_000 and purchase.points_reversed == 250
     assert db.session.get(Member, member.id).points_balance == 750
     page = client.get(f"/admin/purchases/{purchase.id}").get_data(as_text=True)
-    assert "Up to CN¥750.00 is left to return" in page
+    assert "Up to ¥750.00 is left to return" in page
 
     token, ref = _return_form(client, purchase.id)
     response = client.post(
@@ -336,5 +336,5 @@ def test_a_reused_return_form_with_another_amount_is_refused(
     client.post(url, data={"csrf_token": token, "return_ref": ref, "amount": "100"})
     response = client.post(url, data={"csrf_token": token, "return_ref": ref, "amount": "200"})
     assert response.status_code == 409
-    assert "already recorded a return of CN¥100.00" in response.get_data(as_text=True)
+    assert "already recorded a return of ¥100.00" in response.get_data(as_text=True)
     assert db.session.scalar(select(func.count(PurchaseReturn.id))) == 1
