@@ -180,9 +180,12 @@ def _install_request_hooks(app: Flask) -> None:
             unread = g.get("unread_notifications")
             if unread is None:
                 unread = g.unread_notifications = unread_count(current_user)
+        from flask_babel import lazy_gettext as _l
+
         from portal.navigation import current_locale_code, member_nav
 
         return {
+            "role_labels": {"member": _l("Member"), "staff": _l("Staff"), "admin": _l("Admin")},
             "member_nav": member_nav,
             "current_locale_code": current_locale_code,
             "programme": programme_settings(),

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from portal.clock import utcnow
 from portal.extensions import db
-from portal.models import Member
+from portal.models import Member, Tier
 
 
 @dataclass
@@ -17,7 +17,7 @@ class ProgrammeKpis:
     members: int
     joined_last_30_days: int
     verified_share_percent: int
-    members_by_tier: list[tuple[str, int]]
+    members_by_tier: list[tuple[Tier, int]]
 
 
 def programme_kpis() -> ProgrammeKpis:
@@ -32,17 +32,15 @@ def programme_kpis() -> ProgrammeKpis:
             Member.role == "member", Member.email_verified_at.is_not(None)
         )
     )
-    from portal.models import Tier
-
     by_tier = db.session.execute(
-        select(Tier.name, func.count(Member.id))
+        select(Tier, func.count(Member.id))
         .join(Member, (Member.tier_code == Tier.code) & (Member.role == "member"), isouter=True)
-        .group_by(Tier.name, Tier.rank)
+        .group_by(Tier.code)
         .order_by(Tier.rank)
     ).all()
     return ProgrammeKpis(
         members=members,
         joined_last_30_days=joined,
         verified_share_percent=(verified * 100 // members) if members else 0,
-        members_by_tier=[(name, count) for name, count in by_tier],
+        members_by_tier=[(tier, count) for tier, count in by_tier],
     )

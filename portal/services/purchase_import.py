@@ -147,7 +147,7 @@ def _check_header(names: list[str]) -> None:
         if missing:
             problems.append(str(_l("missing: %(names)s", names=", ".join(missing))))
         if unknown:
-            shown = ", ".join(name or "(empty)" for name in unknown[:5])
+            shown = ", ".join(name or str(_l("(empty)")) for name in unknown[:5])
             problems.append(str(_l("not known: %(names)s", names=shown)))
         if repeated:
             problems.append(str(_l("twice: %(names)s", names=", ".join(repeated))))

@@ -251,6 +251,15 @@ def change_tier(
                 "Your tier has been reviewed after the 12 months it was kept. Every purchase "
                 "brings you closer to the next tier."
             )
+        if reason == "staff":
+            body = _("Our staff have set your membership to %(tier)s.", tier=name)
+            if kept_until is not None:
+                body = _(
+                    "Our staff have set your membership to %(tier)s. It is yours at least "
+                    "until %(date)s.",
+                    tier=name,
+                    date=format_date(local_date(kept_until), "long"),
+                )
     notify_member(
         member,
         "tier_change",
