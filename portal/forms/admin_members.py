@@ -6,7 +6,15 @@ from datetime import date
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, IntegerField, RadioField, SearchField, SelectField, StringField
+from wtforms import (
+    DateField,
+    HiddenField,
+    IntegerField,
+    RadioField,
+    SearchField,
+    SelectField,
+    StringField,
+)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import (
     DataRequired,
@@ -85,6 +93,16 @@ class PointsAdjustmentForm(FlaskForm):
     reason = _reason(
         _l("Reason"), _l("Say why the points change; the member reads it in their activity.")
     )
+    # The balance the staff member saw: a second submit of the same form (a double click, a
+    # second tab) finds it changed and is refused instead of adjusting twice.
+    balance_seen = HiddenField()
+
+    @property
+    def seen_balance(self) -> int | None:
+        try:
+            return int(self.balance_seen.data)
+        except (TypeError, ValueError):
+            return None
 
     @property
     def signed_points(self) -> int:

@@ -142,12 +142,27 @@ class AdjustmentRefused(ValueError):
     """A debit larger than the member's balance."""
 
 
-def adjust_points(member: Member, points: int, *, reason: str, staff: Member) -> LedgerEntry:
+class BalanceChanged(Exception):
+    """The balance is no longer the one the staff member saw when they filled the form."""
+
+
+def adjust_points(
+    member: Member,
+    points: int,
+    *,
+    reason: str,
+    staff: Member,
+    balance_seen: int | None = None,
+) -> LedgerEntry:
     """Add (points > 0) or take away (points < 0) points by hand, with a reason the member
-    reads in their activity and is told about. A debit never takes the balance below zero."""
+    reads in their activity and is told about. A debit never takes the balance below zero.
+    With `balance_seen`, nothing happens unless the balance is still that (so a form sent
+    twice adjusts once)."""
     if points == 0 or abs(points) > MAX_ADJUSTMENT:
         raise ValueError("an adjustment is between 1 and 1,000,000 points")
     lock_member(member)
+    if balance_seen is not None and member.points_balance != balance_seen:
+        raise BalanceChanged
     if points > 0:
         entry = credit_points(
             member, "adjust_credit", points, reason=reason, actor=staff, details={"by": staff.id}

@@ -128,6 +128,21 @@ def test_staff_add_points_with_a_reason(client, login, lin, staff, mailbox):
     assert audit.actor_id == staff.id and audit.details["points"] == 300
 
 
+def test_the_same_adjustment_form_sent_twice_adjusts_once(client, login, lin):
+    login(as_="staff")
+    page = client.get(f"/admin/members/{lin.id}").get_data(as_text=True)
+    assert 'name="balance_seen" type="hidden" value="0"' in page
+    data = {"direction": "credit", "points": "250", "reason": "Goodwill", "balance_seen": "0"}
+    first = _post(client, lin, "points", data)
+    second = _post(client, lin, "points", data)
+    assert first.status_code == 303
+    assert second.status_code == 409
+    assert "Nothing was changed" in second.get_data(as_text=True)
+    assert _member(lin.id).points_balance == 250
+    entries = db.session.scalars(select(LedgerEntry).where(LedgerEntry.member_id == lin.id))
+    assert len(list(entries)) == 1
+
+
 def test_staff_take_points_but_never_below_zero(client, login, lin):
     login("staff")
     _post(client, lin, "points", {"direction": "credit", "points": "300", "reason": "Gift"})

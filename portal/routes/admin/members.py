@@ -65,7 +65,8 @@ def _member_page(member, *, status=200, birthday_form=None, points_form=None, ti
         profile=profile,
         member=member,
         birthday_form=birthday_form,
-        points_form=points_form or PointsAdjustmentForm(formdata=None),
+        points_form=points_form
+        or PointsAdjustmentForm(formdata=None, balance_seen=member.points_balance),
         tier_form=tier_form or _tier_form(profile),
         tier_names={tier.code: tier_name(tier) for tier in profile.tiers},
         tier_change_labels=member_desk.TIER_CHANGE_LABELS,
@@ -101,8 +102,25 @@ def member_points(member_id: int):
         return _member_page(member, status=422, points_form=form)
     try:
         member_desk.adjust_points(
-            member, form.signed_points, reason=form.reason.data, staff=current_user
+            member,
+            form.signed_points,
+            reason=form.reason.data,
+            staff=current_user,
+            balance_seen=form.seen_balance,
         )
+    except member_desk.BalanceChanged:
+        db.session.rollback()
+        member = _member_or_404(member_id)
+        flash(
+            _(
+                "Nothing was changed: the balance of %(name)s changed since the page was opened "
+                "(it is now %(points)s points). Check the activity before adjusting again.",
+                name=member.name,
+                points=format_points(member.points_balance),
+            ),
+            "error",
+        )
+        return _member_page(member, status=409)
     except member_desk.AdjustmentRefused:
         db.session.rollback()
         member = _member_or_404(member_id)
