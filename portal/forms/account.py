@@ -55,3 +55,17 @@ class ChangeEmailForm(FlaskForm):
 
 class LanguageForm(FlaskForm):
     locale = StringField(_l("Language"), validators=[DataRequired(), AnyOf(["en", "zh_Hans"])])
+
+
+class CloseAccountForm(FlaskForm):
+    # Its own element id: the email form on the same page has a `password` field too.
+    password = PasswordField(
+        _l("Your password"),
+        id="close_password",
+        validators=[InputRequired(REQUIRED), Length(max=128)],
+        render_kw={"autocomplete": "current-password"},
+    )
+    understood = BooleanField(
+        _l("I understand my points and vouchers will be lost"),
+        validators=[DataRequired(_l("Please tick the box to confirm."))],
+    )

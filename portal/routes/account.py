@@ -1,16 +1,26 @@
-"""The member's own account: profile, password, email, language."""
+"""The member's own account: profile, password, email, language, their data and closing it."""
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, session, url_for
+import json
+
+from flask import Blueprint, Response, flash, redirect, session, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import current_user, login_required, logout_user
 from sqlalchemy.exc import IntegrityError
 
+from portal.clock import local_date
 from portal.extensions import db
-from portal.forms.account import ChangeEmailForm, ChangePasswordForm, LanguageForm, ProfileForm
+from portal.forms.account import (
+    ChangeEmailForm,
+    ChangePasswordForm,
+    CloseAccountForm,
+    LanguageForm,
+    ProfileForm,
+)
 from portal.rendering import render
-from portal.services import accounts
+from portal.services import account_closure, accounts
+from portal.services.member_export import export_member_data
 from portal.services.passwords import verify_password
 
 bp = Blueprint("account", __name__, url_prefix="/account")
@@ -22,6 +32,7 @@ def _forms(**overrides):
         "password_form": ChangePasswordForm(formdata=None),
         "email_form": ChangeEmailForm(formdata=None),
         "language_form": LanguageForm(locale=current_user.locale or "en", formdata=None),
+        "close_form": CloseAccountForm(formdata=None),
     }
     forms.update(overrides)
     return forms
@@ -104,3 +115,37 @@ def change_email():
             )
             return redirect(url_for("account.account"), 303)
     return _page(status=422, email_form=form)
+
+
+@bp.get("/export")
+@login_required
+def export():
+    document = json.dumps(export_member_data(current_user), ensure_ascii=False, indent=2)
+    filename = f"member-data-{local_date().isoformat()}.json"
+    response = Response(document + "\n", mimetype="application/json")
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.post("/delete")
+@login_required
+def delete_account():
+    form = CloseAccountForm()
+    if current_user.is_staff:
+        return _page(status=403, close_form=form)
+    valid = form.validate_on_submit()
+    if form.password.data and not verify_password(current_user.password_hash, form.password.data):
+        form.password.errors.append(_("That is not your current password."))
+        valid = False
+    if not valid:
+        return _page(status=422, close_form=form)
+    account_closure.close_account(current_user._get_current_object())
+    db.session.commit()
+    logout_user()
+    locale = session.get("locale")
+    session.clear()
+    if locale:
+        session["locale"] = locale
+    flash(_("Your account is closed and your personal details are removed. Goodbye."), "success")
+    return redirect(url_for("member.index"), 303)

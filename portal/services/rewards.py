@@ -397,6 +397,39 @@ def cancel_redemption(
     return redemption
 
 
+def cancel_vouchers_of_closed_account(member: Member, *, now: datetime | None = None) -> int:
+    """A member who closes their account gives up their issued vouchers: each is cancelled
+    without a refund (the points are forfeited with the balance) and its item goes back into
+    stock. Used and expired vouchers stay as they are. Returns how many were cancelled."""
+    now = now or utcnow()
+    issued = db.session.scalars(
+        select(Redemption)
+        .where(Redemption.member_id == member.id, Redemption.status == "issued")
+        .order_by(Redemption.id)
+    ).all()
+    count = 0
+    for redemption in issued:
+        if not _claim(
+            redemption,
+            status="cancelled",
+            cancelled_at=now,
+            cancelled_by_id=member.id,
+            cancel_reason="Account closed",
+        ):
+            continue  # fulfilled at a till meanwhile
+        _return_stock(redemption.reward_id)
+        db.session.execute(
+            update(Reward)
+            .where(Reward.id == redemption.reward_id, Reward.redemption_count > 0)
+            .values(redemption_count=Reward.redemption_count - 1),
+            execution_options={"synchronize_session": False},
+        )
+        count += 1
+    if count:
+        logger.info("%d vouchers of %r cancelled with the account", count, member)
+    return count
+
+
 # -- expiry ----------------------------------------------------------------------------------
 
 
