@@ -6,7 +6,7 @@ import json
 
 from flask import Blueprint, Response, flash, redirect, session, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required, logout_user
+from flask_login import current_user, login_required
 from sqlalchemy.exc import IntegrityError
 
 from portal.clock import local_date
@@ -19,6 +19,7 @@ from portal.forms.account import (
     ProfileForm,
 )
 from portal.rendering import render
+from portal.routes.auth import forget_browser_session
 from portal.services import account_closure, accounts
 from portal.services.member_export import export_member_data
 from portal.services.passwords import verify_password
@@ -142,10 +143,6 @@ def delete_account():
         return _page(status=422, close_form=form)
     account_closure.close_account(current_user._get_current_object())
     db.session.commit()
-    logout_user()
-    locale = session.get("locale")
-    session.clear()
-    if locale:
-        session["locale"] = locale
+    forget_browser_session()
     flash(_("Your account is closed and your personal details are removed. Goodbye."), "success")
     return redirect(url_for("member.index"), 303)

@@ -26,7 +26,7 @@ from portal.services.purchases import (
     ReturnConflict,
     amount_text,
     find_purchase,
-    record_purchase,
+    record_checked_purchase,
     record_return,
 )
 
@@ -92,17 +92,7 @@ def purchase_body(purchase, member: Member) -> dict:
 def create_purchase():
     try:
         checked = parse_purchase(json_body())
-        purchase, created = record_purchase(
-            checked.member,
-            receipt_no=checked.receipt_no,
-            amount=checked.amount,
-            currency=checked.currency,
-            purchased_at=checked.purchased_at,
-            store=checked.store,
-            items=checked.items,
-            channel="api",
-            api_token=g.api_token,
-        )
+        purchase, created = record_checked_purchase(checked, channel="api", api_token=g.api_token)
     except BadBody as error:
         return invalid({"body": error.args[0]})
     except InvalidPurchase as error:

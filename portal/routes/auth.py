@@ -32,6 +32,15 @@ def _sign_in(member) -> None:
     login_user(member)
 
 
+def forget_browser_session() -> None:
+    """Sign the browser out and clear its cookie session, keeping only its chosen language."""
+    logout_user()
+    locale = session.get("locale")
+    session.clear()
+    if locale:
+        session["locale"] = locale
+
+
 @bp.route("/register", methods=["GET", "POST"])
 @limiter.limit(lambda: current_app.config["RATELIMIT_REGISTER"], methods=["POST"])
 def register():
@@ -95,11 +104,7 @@ def login():
 def logout():
     accounts.end_session(session.get("sid"))
     db.session.commit()
-    logout_user()
-    locale = session.get("locale")
-    session.clear()
-    if locale:
-        session["locale"] = locale
+    forget_browser_session()
     flash(_("You have signed out."), "success")
     return redirect(url_for("auth.login"), 303)
 

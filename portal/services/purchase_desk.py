@@ -21,7 +21,7 @@ from portal.services.purchase_input import PurchaseInput
 from portal.services.purchases import (
     InvalidReturn,
     amount_text,
-    record_purchase,
+    record_checked_purchase,
     record_return,
 )
 
@@ -89,17 +89,7 @@ def record_purchase_by_staff(checked: PurchaseInput, *, staff: Member) -> tuple[
     """A receipt typed in by staff: recorded by the programme's rules (channel "staff"), and
     audited. The same receipt again for the same member and amount records nothing
     (created=False); for another member or amount, ReceiptConflict."""
-    purchase, created = record_purchase(
-        checked.member,
-        receipt_no=checked.receipt_no,
-        amount=checked.amount,
-        currency=checked.currency,
-        purchased_at=checked.purchased_at,
-        store=checked.store,
-        items=checked.items,
-        channel="staff",
-        recorded_by=staff,
-    )
+    purchase, created = record_checked_purchase(checked, channel="staff", recorded_by=staff)
     if created:
         record_audit(
             "purchase.record",

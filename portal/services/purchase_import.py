@@ -26,7 +26,7 @@ from portal.models import Member, Purchase, PurchaseImport, Tier
 from portal.services.audit import record_audit
 from portal.services.earning import compute_earning
 from portal.services.purchase_input import InvalidPurchase, PurchaseInput, parse_purchase
-from portal.services.purchases import amount_text, record_purchase
+from portal.services.purchases import amount_text, record_checked_purchase
 from portal.services.settings import programme_settings
 
 logger = logging.getLogger(__name__)
@@ -373,17 +373,8 @@ def import_purchases(
     points = 0
     imported = 0
     for row in plan.to_import:
-        checked = row.purchase
-        purchase, created = record_purchase(
-            checked.member,
-            receipt_no=checked.receipt_no,
-            amount=checked.amount,
-            currency=checked.currency,
-            purchased_at=checked.purchased_at,
-            store=checked.store,
-            items=checked.items,
-            channel="import",
-            recorded_by=staff,
+        purchase, created = record_checked_purchase(
+            row.purchase, channel="import", recorded_by=staff
         )
         if created:
             imported += 1

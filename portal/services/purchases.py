@@ -34,6 +34,7 @@ from portal.services.purchase_input import (
     MAX_AMOUNT_UNITS,
     InvalidPurchase,
     ItemInput,
+    PurchaseInput,
     parse_receipt_no,
 )
 from portal.services.settings import programme_settings
@@ -217,6 +218,29 @@ def record_purchase(
 
     upgrade_after_purchase(member, purchase)
     return purchase, True
+
+
+def record_checked_purchase(
+    checked: PurchaseInput,
+    *,
+    channel: str,
+    recorded_by: Member | None = None,
+    api_token: ApiToken | None = None,
+) -> tuple[Purchase, bool]:
+    """record_purchase() for input already read by purchase_input.parse_purchase (the API,
+    the staff form and the CSV import all arrive this way)."""
+    return record_purchase(
+        checked.member,
+        receipt_no=checked.receipt_no,
+        amount=checked.amount,
+        currency=checked.currency,
+        purchased_at=checked.purchased_at,
+        store=checked.store,
+        items=checked.items,
+        channel=channel,
+        recorded_by=recorded_by,
+        api_token=api_token,
+    )
 
 
 def _earn_reason(purchase: Purchase, details: dict) -> str:

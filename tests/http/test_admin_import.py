@@ -148,16 +148,16 @@ def test_a_failure_mid_import_leaves_nothing_recorded(client, login, people, mon
     preview = _upload(client, body).headers["Location"]
     fields = _confirm_fields(client.get(preview).get_data(as_text=True))
 
-    real = purchase_import.record_purchase
+    real = purchase_import.record_checked_purchase
     calls = []
 
     def failing(*args, **kwargs):
-        calls.append(kwargs["receipt_no"])
+        calls.append(args[0].receipt_no)
         if len(calls) == 3:
             raise RuntimeError("the database went away")
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(purchase_import, "record_purchase", failing)
+    monkeypatch.setattr(purchase_import, "record_checked_purchase", failing)
     response = client.post(preview, data=fields)
     assert response.status_code == 500
     assert "Nothing was imported" in response.get_data(as_text=True)
@@ -170,7 +170,7 @@ def test_a_failure_mid_import_leaves_nothing_recorded(client, login, people, mon
     )
     assert db.session.scalar(select(PurchaseImport.imported_at)) is None
 
-    monkeypatch.setattr(purchase_import, "record_purchase", real)
+    monkeypatch.setattr(purchase_import, "record_checked_purchase", real)
     assert client.post(preview, data=fields).status_code == 303
     assert _count(Purchase) == 7
 
