@@ -63,7 +63,8 @@ def test_staff_see_a_member(client, login, lin, create_purchase, clock):
     assert "Lin Mei" in html and "lin.mei@example.com" in html
     assert _member(lin.id).card_number_display in html
     assert "SH01-SEEN-0001" in html and "1,500" in html
-    assert "to reach Silver" in html
+    assert "Needs ¥8,500 more to reach Silver." in html
+    assert "You keep" not in html  # staff read about the member, not to them
     assert "Change the tier" not in html  # admins only
     assert client.get("/admin/members/999999").status_code == 404
 
