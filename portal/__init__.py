@@ -50,7 +50,7 @@ def create_app(config: type[Config] | None = None, **overrides) -> Flask:
         tune_engine(db.engine)
 
     from portal.formatting import install_filters
-    from portal.services.mail import install_after_commit_delivery
+    from portal.mail_delivery import install_after_commit_delivery
 
     install_filters(app)
     install_after_commit_delivery()

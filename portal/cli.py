@@ -43,7 +43,6 @@ def register_commands(app: Flask) -> None:
     @app.cli.command("run-jobs")
     def run_jobs_command():
         """Run the periodic work once (expiry, tier evaluation, reminders, mail)."""
-        import portal.services.rewards  # noqa: F401  (registers voucher expiry)
         from portal.jobs import run_periodic_jobs
 
         with writing_transactions():

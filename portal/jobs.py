@@ -41,6 +41,7 @@ JOB_MODULES = (
     "portal.services.expiry",
     "portal.services.tiers",
     "portal.services.purchase_import",
+    "portal.services.vouchers",
 )
 
 
@@ -107,6 +108,6 @@ def run_periodic_jobs() -> dict[str, int] | None:
 
 
 def deliver_mail() -> int:
-    from portal.services.mail import deliver_pending
+    from portal.mail_delivery import deliver_pending
 
     return deliver_pending()

@@ -12,7 +12,8 @@ from portal.extensions import db
 from portal.models import Member, Redemption, Reward
 from portal.services.accounts import find_member_by_email
 from portal.services.ledger import credit_points
-from portal.services.rewards import fulfil_redemption, redeem
+from portal.services.rewards import redeem
+from portal.services.vouchers import fulfil_redemption
 
 DEMO_REWARDS = [
     {

@@ -23,7 +23,7 @@ from portal.services.accounts import end_all_sessions
 from portal.services.audit import record_audit
 from portal.services.ledger import debit_points, lock_member
 from portal.services.passwords import hash_password
-from portal.services.rewards import cancel_vouchers_of_closed_account
+from portal.services.vouchers import cancel_vouchers_of_closed_account
 
 logger = logging.getLogger(__name__)
 

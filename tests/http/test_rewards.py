@@ -363,7 +363,8 @@ def test_the_vouchers_page_has_an_empty_state(client, login):
 def test_a_cancelled_voucher_shows_the_reason_escaped(client, login, staff):
     member = login()
     give_points(member, 1000)
-    from portal.services.rewards import cancel_redemption, redeem
+    from portal.services.rewards import redeem
+    from portal.services.vouchers import cancel_redemption
 
     redemption = redeem(member, make_reward(points_cost=300), idempotency_key="will-cancel-1")
     cancel_redemption(redemption, staff, "<b>Sold out</b> in store")

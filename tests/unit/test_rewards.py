@@ -14,13 +14,15 @@ from portal.services.ledger import ledger_sum
 from portal.services.rewards import (
     VOUCHER_ALPHABET,
     RedemptionRefused,
-    VoucherStateError,
-    cancel_redemption,
     check_eligibility,
-    expire_vouchers,
-    fulfil_redemption,
     normalise_voucher_code,
     redeem,
+)
+from portal.services.vouchers import (
+    VoucherStateError,
+    cancel_redemption,
+    expire_vouchers,
+    fulfil_redemption,
 )
 from tests.rewards_support import give_points, make_reward
 

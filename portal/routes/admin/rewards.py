@@ -14,8 +14,8 @@ from portal.rendering import render
 from portal.routes.admin import bp
 from portal.services import catalogue as browsing
 from portal.services import reward_editing
-from portal.services.rewards import VoucherStateError, cancel_redemption, fulfil_redemption
 from portal.services.tiers import all_tiers
+from portal.services.vouchers import VoucherStateError, cancel_redemption, fulfil_redemption
 
 # -- the catalogue ---------------------------------------------------------------------------
 

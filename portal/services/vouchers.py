@@ -1,0 +1,230 @@
+"""Vouchers after they are issued: staff fulfil or cancel them at the desk (a cancellation
+refunds the points and returns the stock), unused vouchers expire, and a closed account's
+vouchers are withdrawn. Each move is a conditional UPDATE from "issued", so two staff pressing
+at once cannot both succeed."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select, update
+
+from portal.clock import utcnow
+from portal.extensions import db
+from portal.formatting import local_date
+from portal.jobs import periodic_job
+from portal.models import Member, Redemption, Reward
+from portal.services.audit import record_audit
+from portal.services.ledger import credit_points, lock_member
+from portal.services.notifications import notify_member
+
+logger = logging.getLogger(__name__)
+
+
+# -- staff actions ---------------------------------------------------------------------------
+
+
+class VoucherStateError(Exception):
+    """The voucher is not in a state that allows this action; the message says why."""
+
+
+def _status_problem(redemption: Redemption):
+    return {
+        "fulfilled": _l("This voucher was already used on %(date)s."),
+        "cancelled": _l("This voucher was cancelled on %(date)s."),
+        "expired": _l("This voucher expired on %(date)s."),
+    }.get(redemption.status)
+
+
+def _refuse_unless_issued(redemption: Redemption) -> None:
+    problem = _status_problem(redemption)
+    if problem is not None:
+        when = redemption.fulfilled_at or redemption.cancelled_at or redemption.valid_until
+        raise VoucherStateError(str(problem % {"date": local_date(when)}))
+
+
+def _claim(redemption: Redemption, **values) -> bool:
+    """Move an issued voucher to another status, once: the UPDATE matches only while it is
+    still issued, so two staff pressing at the same moment cannot both succeed."""
+    moved = db.session.execute(
+        update(Redemption)
+        .where(Redemption.id == redemption.id, Redemption.status == "issued")
+        .values(**values),
+        execution_options={"synchronize_session": False},
+    ).rowcount
+    db.session.refresh(redemption)
+    return moved == 1
+
+
+def fulfil_redemption(
+    redemption: Redemption, staff: Member, *, now: datetime | None = None
+) -> Redemption:
+    """Staff hand over the reward: an issued voucher still within its validity becomes
+    fulfilled. Anything else is refused with the reason."""
+    now = now or utcnow()
+    db.session.refresh(redemption)
+    _refuse_unless_issued(redemption)
+    if redemption.valid_until <= now:
+        raise VoucherStateError(
+            str(_l("This voucher expired on %(date)s.", date=local_date(redemption.valid_until)))
+        )
+    if not _claim(redemption, status="fulfilled", fulfilled_at=now, fulfilled_by_id=staff.id):
+        _refuse_unless_issued(redemption)
+    record_audit(
+        "redemption.fulfil",
+        actor=staff,
+        target=redemption,
+        summary=f"Voucher {redemption.voucher_code_display} ({redemption.reward.name}) fulfilled",
+    )
+    logger.info("%r fulfilled by %r", redemption, staff)
+    return redemption
+
+
+def _return_stock(reward_id: int) -> None:
+    db.session.execute(
+        update(Reward)
+        .where(Reward.id == reward_id, Reward.stock.is_not(None))
+        .values(stock=Reward.stock + 1),
+        execution_options={"synchronize_session": False},
+    )
+
+
+def cancel_redemption(
+    redemption: Redemption, staff: Member, reason: str, *, now: datetime | None = None
+) -> Redemption:
+    """Staff cancel an issued voucher: the points are refunded, the stock returned, the member
+    told why. A used, expired or already cancelled voucher cannot be cancelled."""
+    now = now or utcnow()
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValueError("a cancellation needs a reason")
+    member = db.session.get(Member, redemption.member_id)
+    lock_member(member)
+    db.session.refresh(redemption)
+    _refuse_unless_issued(redemption)
+    if not _claim(
+        redemption,
+        status="cancelled",
+        cancelled_at=now,
+        cancelled_by_id=staff.id,
+        cancel_reason=reason[:300],
+    ):
+        _refuse_unless_issued(redemption)
+    reward = redemption.reward
+    credit_points(
+        member,
+        "refund",
+        redemption.points_spent,
+        reason=f"Refund: {reward.name} voucher cancelled",
+        details={
+            "reward_id": reward.id,
+            "reward_name": reward.name,
+            "reward_name_zh": reward.name_zh,
+            "voucher": redemption.voucher_code_display,
+        },
+        actor=staff,
+        redemption_id=redemption.id,
+    )
+    _return_stock(reward.id)
+    db.session.execute(
+        update(Reward)
+        .where(Reward.id == reward.id, Reward.redemption_count > 0)
+        .values(redemption_count=Reward.redemption_count - 1),
+        execution_options={"synchronize_session": False},
+    )
+    notify_member(
+        member,
+        "redemption_cancelled",
+        title=_l("Your voucher for %(reward)s was cancelled", reward=reward.name),
+        body=_l(
+            "Our staff cancelled voucher %(code)s: %(reason)s. Your %(points)s points are back "
+            "in your balance.",
+            code=redemption.voucher_code_display,
+            reason=reason,
+            points=redemption.points_spent,
+        ),
+        link=f"/redemptions/{redemption.id}",
+        dedupe_key=f"redemption-cancelled:{redemption.id}",
+    )
+    record_audit(
+        "redemption.cancel",
+        actor=staff,
+        target=redemption,
+        summary=f"Voucher {redemption.voucher_code_display} ({reward.name}) cancelled: {reason}",
+        details={"points_refunded": redemption.points_spent, "member_id": member.id},
+    )
+    logger.info("%r cancelled by %r", redemption, staff)
+    return redemption
+
+
+def cancel_vouchers_of_closed_account(member: Member, *, now: datetime | None = None) -> int:
+    """A member who closes their account gives up their issued vouchers: each is cancelled
+    without a refund (the points are forfeited with the balance) and its item goes back into
+    stock. Used and expired vouchers stay as they are. Returns how many were cancelled."""
+    now = now or utcnow()
+    issued = db.session.scalars(
+        select(Redemption)
+        .where(Redemption.member_id == member.id, Redemption.status == "issued")
+        .order_by(Redemption.id)
+    ).all()
+    count = 0
+    for redemption in issued:
+        if not _claim(
+            redemption,
+            status="cancelled",
+            cancelled_at=now,
+            cancelled_by_id=member.id,
+            cancel_reason="Account closed",
+        ):
+            continue  # fulfilled at a till meanwhile
+        _return_stock(redemption.reward_id)
+        db.session.execute(
+            update(Reward)
+            .where(Reward.id == redemption.reward_id, Reward.redemption_count > 0)
+            .values(redemption_count=Reward.redemption_count - 1),
+            execution_options={"synchronize_session": False},
+        )
+        count += 1
+    if count:
+        logger.info("%d vouchers of %r cancelled with the account", count, member)
+    return count
+
+
+# -- expiry ----------------------------------------------------------------------------------
+
+
+@periodic_job("expire-vouchers")
+def expire_vouchers(*, now: datetime | None = None) -> int:
+    """Vouchers still issued past `valid_until` become expired and their item goes back into
+    stock; the points are not refunded (the reward's terms say how long a voucher is valid).
+    Safe to repeat: an expired voucher is not touched again."""
+    now = now or utcnow()
+    due = db.session.scalars(
+        select(Redemption)
+        .where(Redemption.status == "issued", Redemption.valid_until <= now)
+        .order_by(Redemption.id)
+    ).all()
+    count = 0
+    for redemption in due:
+        if not _claim(redemption, status="expired", expired_at=now):
+            continue  # fulfilled or cancelled meanwhile
+        _return_stock(redemption.reward_id)
+        member = db.session.get(Member, redemption.member_id)
+        notify_member(
+            member,
+            "redemption_expired",
+            title=_l("Your voucher for %(reward)s has expired", reward=redemption.reward.name),
+            body=_l(
+                "Voucher %(code)s was not used before its end date.",
+                code=redemption.voucher_code_display,
+            ),
+            link=f"/redemptions/{redemption.id}",
+            dedupe_key=f"redemption-expired:{redemption.id}",
+            email=False,
+        )
+        count += 1
+    if count:
+        logger.info("%d vouchers expired", count)
+    return count
