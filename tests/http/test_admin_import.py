@@ -10,7 +10,7 @@ from sqlalchemy import func, select, update
 
 from portal.extensions import db
 from portal.models import AuditEntry, LedgerEntry, Member, Purchase, PurchaseImport
-from portal.services import purchase_import
+from portal.services import purchase_csv, purchase_import
 from tests.conftest import csrf_token_from, form_post
 
 HEADER = "member,receipt_no,amount,currency,purchased_at,store,sku,name,quantity,unit_price\n"
@@ -279,5 +279,5 @@ def test_the_template_can_be_downloaded_and_reads_back(client, login, app):
     assert "attachment" in response.headers["Content-Disposition"]
     text = response.get_data().decode("utf-8-sig")
     assert text.startswith("member,receipt_no,amount,currency,purchased_at,store")
-    rows = purchase_import.read_rows(text)
+    rows = purchase_csv.read_rows(text)
     assert len(rows) == 2 and rows[0].cells["name"] == "18K rose gold ring"

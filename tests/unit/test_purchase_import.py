@@ -7,16 +7,14 @@ from datetime import UTC, datetime
 
 import pytest
 
+from portal.services.purchase_csv import ImportRejected, read_rows, read_upload
 from portal.services.purchase_import import (
     CONFLICT,
     DUPLICATE,
     IMPORT,
     INVALID,
     RECORDED,
-    ImportRejected,
     plan_import,
-    read_rows,
-    read_upload,
 )
 
 HEADER = "member,receipt_no,amount,currency,purchased_at,store\n"

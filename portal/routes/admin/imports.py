@@ -13,6 +13,7 @@ from portal.extensions import db
 from portal.forms.admin_purchases import ImportConfirmForm, ImportUploadForm
 from portal.rendering import render
 from portal.routes.admin import bp
+from portal.services import purchase_csv
 from portal.services import purchase_import as importing
 from portal.services.purchase_input import InvalidPurchase
 from portal.services.purchases import ReceiptConflict
@@ -25,9 +26,9 @@ def _upload_page(form, *, status=200):
         "admin/purchases/import.html",
         status=status,
         form=form,
-        columns=importing.COLUMNS,
-        item_columns=importing.ITEM_COLUMNS,
-        max_rows=importing.MAX_IMPORT_ROWS,
+        columns=purchase_csv.COLUMNS,
+        item_columns=purchase_csv.ITEM_COLUMNS,
+        max_rows=purchase_csv.MAX_IMPORT_ROWS,
     )
 
 
@@ -43,9 +44,9 @@ def import_purchases():
         form.file.errors = [_("Choose the CSV file to import.")]
         return _upload_page(form, status=422)
     try:
-        text = importing.read_upload(upload.stream)
-        rows = importing.read_rows(text)
-    except importing.ImportRejected as rejected:
+        text = purchase_csv.read_upload(upload.stream)
+        rows = purchase_csv.read_rows(text)
+    except purchase_csv.ImportRejected as rejected:
         form.file.errors = [str(rejected)]
         return _upload_page(form, status=422)
     stored = importing.store_upload(
@@ -58,7 +59,7 @@ def import_purchases():
 @bp.get("/purchases/import/template.csv")
 def import_template():
     return Response(
-        importing.template_csv(),
+        purchase_csv.template_csv(),
         mimetype="text/csv",
         headers={"Content-Disposition": 'attachment; filename="purchases-template.csv"'},
     )
@@ -76,7 +77,7 @@ def _preview_page(upload, *, status=200, error=None):
         return render("admin/purchases/import_done.html", status=status, upload=upload)
     try:
         plan = importing.stored_plan(upload)
-    except (importing.ImportChanged, importing.ImportRejected):
+    except (importing.ImportChanged, purchase_csv.ImportRejected):
         return render(
             "admin/purchases/import_done.html",
             status=409,
@@ -122,7 +123,7 @@ def import_confirm(token: str):
             fingerprint=form.fingerprint.data,
             staff=current_user,
         )
-    except (importing.ImportChanged, importing.ImportRejected, ReceiptConflict, InvalidPurchase):
+    except (importing.ImportChanged, purchase_csv.ImportRejected, ReceiptConflict, InvalidPurchase):
         db.session.rollback()
         return _preview_page(
             _upload_or_404(token),
