@@ -5,16 +5,15 @@ from __future__ import annotations
 import re
 import uuid
 
-import segno
 from flask import Blueprint, abort, flash, redirect, request, send_from_directory, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from markupsafe import Markup
 
 from portal.extensions import db
 from portal.forms.rewards import CatalogueForm, RedeemForm
 from portal.rendering import render
 from portal.services import catalogue as browsing
+from portal.services.qr_codes import qr_svg
 from portal.services.reward_editing import upload_dir, window_dates
 from portal.services.rewards import RedemptionRefused, check_eligibility, redeem
 from portal.services.tiers import all_tiers
@@ -138,10 +137,8 @@ def voucher(redemption_id: int):
     redemption = browsing.member_voucher(current_user, redemption_id)
     if redemption is None:
         abort(404)
-    qr = segno.make(redemption.voucher_code_display, error="m")
-    # segno writes the SVG from the code alone (our alphabet): no member text goes into it.
-    qr_svg = Markup(qr.svg_inline(scale=1, border=2, omitsize=True, svgclass="voucher-qr"))  # noqa: S704
-    return render("rewards/voucher.html", redemption=redemption, qr_svg=qr_svg)
+    code_svg = qr_svg(redemption.voucher_code_display, css_class="voucher-qr")
+    return render("rewards/voucher.html", redemption=redemption, qr_svg=code_svg)
 
 
 @bp.get("/rewards/images/<filename>")
