@@ -72,6 +72,16 @@ class MemberProfile:
     tier_changes: list[TierChange]
 
 
+def _latest(model, member: Member, limit: int, *order) -> list:
+    """The member's newest `limit` rows of `model` (an indexed query on member_id)."""
+    order = order or (model.id.desc(),)
+    return list(
+        db.session.scalars(
+            select(model).where(model.member_id == member.id).order_by(*order).limit(limit)
+        )
+    )
+
+
 def member_profile(member: Member) -> MemberProfile:
     """What staff see of a member: a fixed number of indexed queries, however long the
     member's history."""
@@ -80,38 +90,10 @@ def member_profile(member: Member) -> MemberProfile:
         member=member,
         progress=progress_of(member, tiers=tiers),
         tiers=tiers,
-        purchases=list(
-            db.session.scalars(
-                select(Purchase)
-                .where(Purchase.member_id == member.id)
-                .order_by(Purchase.purchased_at.desc(), Purchase.id.desc())
-                .limit(10)
-            )
-        ),
-        ledger=list(
-            db.session.scalars(
-                select(LedgerEntry)
-                .where(LedgerEntry.member_id == member.id)
-                .order_by(LedgerEntry.id.desc())
-                .limit(15)
-            )
-        ),
-        vouchers=list(
-            db.session.scalars(
-                select(Redemption)
-                .where(Redemption.member_id == member.id)
-                .order_by(Redemption.id.desc())
-                .limit(10)
-            )
-        ),
-        tier_changes=list(
-            db.session.scalars(
-                select(TierChange)
-                .where(TierChange.member_id == member.id)
-                .order_by(TierChange.id.desc())
-                .limit(5)
-            )
-        ),
+        purchases=_latest(Purchase, member, 10, Purchase.purchased_at.desc(), Purchase.id.desc()),
+        ledger=_latest(LedgerEntry, member, 15),
+        vouchers=_latest(Redemption, member, 10),
+        tier_changes=_latest(TierChange, member, 5),
     )
 
 

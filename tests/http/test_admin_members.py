@@ -279,3 +279,18 @@ def test_members_are_not_offered_the_staff_pages(client, login):
     login()
     assert "Open the staff pages" not in client.get("/account").get_data(as_text=True)
     assert csrf_token_from(client.get("/account").get_data(as_text=True))
+
+
+def test_a_members_page_costs_the_same_queries_however_long_the_history(
+    client, login, lin, create_purchase, count_queries
+):
+    login("staff")
+    create_purchase(lin, amount="100.00", receipt_no="SH01-BUDGET-0000")
+    client.get(f"/admin/members/{lin.id}")
+    with count_queries() as short_history:
+        assert client.get(f"/admin/members/{lin.id}").status_code == 200
+    for n in range(1, 25):
+        create_purchase(lin, amount="100.00", receipt_no=f"SH01-BUDGET-{n:04d}")
+    with count_queries() as long_history:
+        assert client.get(f"/admin/members/{lin.id}").status_code == 200
+    assert len(long_history) == len(short_history)
