@@ -33,7 +33,7 @@ def create_app(config: type[Config] | None = None, **overrides) -> Flask:
     app.config.from_object(config or config_from_environment())
     app.config.update(overrides)
     _check_config(app)
-    from portal.services.passwords import configure_hasher
+    from portal.services.members.passwords import configure_hasher
 
     configure_hasher(app.config.get("ARGON2_PARAMETERS"))
     os.makedirs(app.instance_path, exist_ok=True)
@@ -49,8 +49,8 @@ def create_app(config: type[Config] | None = None, **overrides) -> Flask:
     with app.app_context():
         tune_engine(db.engine)
 
-    from portal.formatting import install_filters
-    from portal.mail_delivery import install_after_commit_delivery
+    from portal.services.messaging.delivery import install_after_commit_delivery
+    from portal.web.formatting import install_filters
 
     install_filters(app)
     install_after_commit_delivery()
@@ -59,7 +59,7 @@ def create_app(config: type[Config] | None = None, **overrides) -> Flask:
 
     register_blueprints(app)
 
-    from portal.errors import register_error_handlers
+    from portal.web.errors import register_error_handlers
 
     register_error_handlers(app)
 
@@ -102,7 +102,7 @@ def _configure_logging(app: Flask) -> None:
 def _init_login(app: Flask) -> None:
     from flask_babel import lazy_gettext as _l
 
-    from portal.services.accounts import member_for_session
+    from portal.services.members.accounts import member_for_session
 
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
@@ -140,7 +140,7 @@ def select_locale() -> str:
 
 
 def select_timezone() -> str:
-    from portal.services.settings import programme_settings
+    from portal.services.programme.settings import programme_settings
 
     return programme_settings().timezone
 
@@ -172,8 +172,8 @@ def _install_request_hooks(app: Flask) -> None:
 
     @app.context_processor
     def layout_context():
-        from portal.services.notifications import unread_count
-        from portal.services.settings import programme_settings
+        from portal.services.messaging.notifications import unread_count
+        from portal.services.programme.settings import programme_settings
 
         unread = 0
         if has_request_context() and current_user.is_authenticated:
@@ -182,7 +182,7 @@ def _install_request_hooks(app: Flask) -> None:
                 unread = g.unread_notifications = unread_count(current_user)
         from flask_babel import lazy_gettext as _l
 
-        from portal.navigation import current_locale_code, member_nav
+        from portal.web.navigation import current_locale_code, member_nav
 
         return {
             "role_labels": {"member": _l("Member"), "staff": _l("Staff"), "admin": _l("Admin")},

@@ -32,7 +32,7 @@ def register_commands(app: Flask) -> None:
     @click.argument("name")
     def create_api_token_command(name: str):
         """Make a Bearer token for a till or the online shop; printed once, on the last line."""
-        from portal.services.api_tokens import create_api_token
+        from portal.services.purchases.api_tokens import create_api_token
 
         token, plaintext = create_api_token(name)
         db.session.commit()

@@ -44,7 +44,7 @@ def advance(delta: timedelta) -> datetime:
 
 
 def programme_zone() -> ZoneInfo:
-    from portal.services.settings import programme_settings
+    from portal.services.programme.settings import programme_settings
 
     return ZoneInfo(programme_settings().timezone)
 

@@ -38,10 +38,10 @@ def periodic_job(name: str):
 
 # The modules whose @periodic_job functions run-jobs runs (imported for their registration).
 JOB_MODULES = (
-    "portal.services.expiry",
-    "portal.services.tiers",
-    "portal.services.purchase_import",
-    "portal.services.vouchers",
+    "portal.services.points.expiry",
+    "portal.services.points.tiers",
+    "portal.services.purchases.csv_import",
+    "portal.services.rewards.vouchers",
 )
 
 
@@ -108,6 +108,6 @@ def run_periodic_jobs() -> dict[str, int] | None:
 
 
 def deliver_mail() -> int:
-    from portal.mail_delivery import deliver_pending
+    from portal.services.messaging.delivery import deliver_pending
 
     return deliver_pending()

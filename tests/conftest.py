@@ -172,7 +172,7 @@ def app(_schema, database_url, smtp_server, mailbox, app_overrides):
     application = create_app(TestingConfig, **config)
     application.test_client_class = IsolatedClient
     with application.app_context():
-        from portal.services.programme import ensure_default_tiers
+        from portal.services.programme.default_tiers import ensure_default_tiers
 
         ensure_default_tiers()
         db.session.commit()
@@ -238,7 +238,7 @@ _sequence = itertools.count(1)
 @pytest.fixture
 def create_member(app):
     """create_member(**overrides) -> Member, committed, password DEFAULT_PASSWORD."""
-    from portal.services.accounts import create_member as create
+    from portal.services.members.accounts import create_member as create
 
     def factory(**overrides):
         n = next(_sequence)
@@ -345,9 +345,9 @@ def create_purchase(app):
     real rules (services/purchases.py) and committed. `purchased_at` defaults to an hour ago."""
     from decimal import Decimal
 
-    from portal.services.purchase_input import parse_amount
-    from portal.services.purchases import record_purchase
-    from portal.services.settings import programme_settings
+    from portal.services.programme.settings import programme_settings
+    from portal.services.purchases.input import parse_amount
+    from portal.services.purchases.recording import record_purchase
 
     def factory(member, amount="1234.00", **overrides):
         currency = overrides.pop("currency", programme_settings().currency)

@@ -12,7 +12,7 @@ from datetime import datetime
 from portal.clock import utcnow
 from portal.extensions import db
 from portal.models import Member, Purchase, PurchaseItem
-from portal.services.ledger import credit_points
+from portal.services.points.ledger import credit_points
 
 _receipts = itertools.count(1)
 

@@ -8,7 +8,7 @@ import pytest
 
 from portal.extensions import db
 from portal.models import Member, Reward
-from portal.services.ledger import credit_points
+from portal.services.points.ledger import credit_points
 from tests.conftest import served
 
 IDEMPOTENCY_FIELD = re.compile(r'name="idempotency_key"[^>]*value="([^"]+)"')

@@ -8,7 +8,7 @@ from __future__ import annotations
 from portal.demo.accounts import seed_accounts
 from portal.demo.purchases import seed_purchases
 from portal.demo.rewards import seed_rewards
-from portal.services.programme import ensure_default_tiers
+from portal.services.programme.default_tiers import ensure_default_tiers
 
 
 def seed_demo() -> list[str]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from portal.services.accounts import create_member, find_member_by_email
+from portal.services.members.accounts import create_member, find_member_by_email
 
 DEMO_ACCOUNTS = [
     {

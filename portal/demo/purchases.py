@@ -15,10 +15,10 @@ from sqlalchemy import select
 from portal.clock import local_date, moved_to, programme_zone, utcnow
 from portal.extensions import db
 from portal.models import Member, Purchase
-from portal.services.accounts import find_member_by_email
-from portal.services.expiry import expire_due_points, send_expiry_notices
-from portal.services.purchases import find_purchase, record_purchase, record_return
-from portal.services.tiers import evaluate_member_tier, evaluate_tiers
+from portal.services.members.accounts import find_member_by_email
+from portal.services.points.expiry import expire_due_points, send_expiry_notices
+from portal.services.points.tiers import evaluate_member_tier, evaluate_tiers
+from portal.services.purchases.recording import find_purchase, record_purchase, record_return
 
 STORES = {
     "SH01": "Shanghai IFC",

@@ -10,10 +10,10 @@ from sqlalchemy import select
 from portal.clock import utcnow
 from portal.extensions import db
 from portal.models import Member, Redemption, Reward
-from portal.services.accounts import find_member_by_email
-from portal.services.ledger import credit_points
-from portal.services.rewards import redeem
-from portal.services.vouchers import fulfil_redemption
+from portal.services.members.accounts import find_member_by_email
+from portal.services.points.ledger import credit_points
+from portal.services.rewards.redemption import redeem
+from portal.services.rewards.vouchers import fulfil_redemption
 
 DEMO_REWARDS = [
     {

@@ -22,11 +22,11 @@ from sqlalchemy import func, select, text
 from portal.clock import add_months, programme_zone, utcnow
 from portal.extensions import db
 from portal.models import LedgerEntry, Member, Purchase, PurchaseItem
-from portal.services.cards import CARD_PREFIX, REFERRAL_ALPHABET, luhn_check_digit
-from portal.services.passwords import hash_password
-from portal.services.programme import ensure_default_tiers
-from portal.services.settings import programme_settings
-from portal.services.tiers import all_tiers
+from portal.services.members.cards import CARD_PREFIX, REFERRAL_ALPHABET, luhn_check_digit
+from portal.services.members.passwords import hash_password
+from portal.services.points.tiers import all_tiers
+from portal.services.programme.default_tiers import ensure_default_tiers
+from portal.services.programme.settings import programme_settings
 
 CHUNK = 10_000
 MEMBERS_PER_BATCH = 5_000

@@ -27,7 +27,7 @@ from wtforms.validators import (
 
 from portal.clock import local_date
 from portal.forms.fields import strip
-from portal.services.member_desk import MAX_ADJUSTMENT
+from portal.services.members.desk import MAX_ADJUSTMENT
 
 
 class MemberSearchForm(FlaskForm):

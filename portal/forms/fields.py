@@ -9,7 +9,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms.validators import ValidationError
 
 from portal.clock import local_date
-from portal.services.passwords import password_problem
+from portal.services.members.passwords import password_problem
 
 PHONE_PATTERN = re.compile(r"^\+?[0-9][0-9 \-]{5,24}$")
 

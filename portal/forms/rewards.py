@@ -26,9 +26,9 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from portal.formatting import tier_name
 from portal.forms.fields import strip
-from portal.services.catalogue import CATEGORY_LABELS, SORT_LABELS, TYPE_LABELS
+from portal.services.rewards.catalogue import CATEGORY_LABELS, SORT_LABELS, TYPE_LABELS
+from portal.web.formatting import tier_name
 
 MAX_POINTS_COST = 1_000_000
 MAX_STOCK = 100_000

@@ -18,11 +18,11 @@ from portal.forms.account import (
     LanguageForm,
     ProfileForm,
 )
-from portal.rendering import render
 from portal.routes.auth import forget_browser_session
-from portal.services import account_closure, accounts
-from portal.services.member_export import export_member_data
-from portal.services.passwords import verify_password
+from portal.services.members import accounts, closure
+from portal.services.members.export import export_member_data
+from portal.services.members.passwords import verify_password
+from portal.web.rendering import render
 
 bp = Blueprint("account", __name__, url_prefix="/account")
 
@@ -141,7 +141,7 @@ def delete_account():
         valid = False
     if not valid:
         return _page(status=422, close_form=form)
-    account_closure.close_account(current_user._get_current_object())
+    closure.close_account(current_user._get_current_object())
     db.session.commit()
     forget_browser_session()
     flash(_("Your account is closed and your personal details are removed. Goodbye."), "success")

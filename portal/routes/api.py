@@ -17,10 +17,10 @@ from sqlalchemy import select
 
 from portal.extensions import csrf, db
 from portal.models import Member
-from portal.services.api_tokens import authenticate_api_token
-from portal.services.cards import is_valid_card_number, normalise_card_number
-from portal.services.purchase_input import InvalidPurchase, parse_amount, parse_purchase
-from portal.services.purchases import (
+from portal.services.members.cards import is_valid_card_number, normalise_card_number
+from portal.services.purchases.api_tokens import authenticate_api_token
+from portal.services.purchases.input import InvalidPurchase, parse_amount, parse_purchase
+from portal.services.purchases.recording import (
     InvalidReturn,
     ReceiptConflict,
     ReturnConflict,

@@ -6,9 +6,9 @@ from flask import Blueprint, redirect, url_for
 from flask_login import current_user, login_required
 
 from portal.extensions import db
-from portal.rendering import render
-from portal.services import member_home
-from portal.services.notifications import mark_all_read
+from portal.services.members.dashboard import dashboard_for, programme_tiers, recent_notifications
+from portal.services.messaging.notifications import mark_all_read
+from portal.web.rendering import render
 
 bp = Blueprint("member", __name__)
 
@@ -17,13 +17,13 @@ bp = Blueprint("member", __name__)
 def index():
     if current_user.is_authenticated:
         return redirect(url_for("member.dashboard"))
-    return render("member/landing.html", tiers=member_home.programme_tiers())
+    return render("member/landing.html", tiers=programme_tiers())
 
 
 @bp.get("/dashboard")
 @login_required
 def dashboard():
-    return render("member/dashboard.html", home=member_home.dashboard_for(current_user))
+    return render("member/dashboard.html", home=dashboard_for(current_user))
 
 
 @bp.post("/notifications/read")
@@ -37,6 +37,4 @@ def mark_notifications_read():
 @bp.get("/notifications")
 @login_required
 def notifications():
-    return render(
-        "member/notifications.html", notifications=member_home.recent_notifications(current_user)
-    )
+    return render("member/notifications.html", notifications=recent_notifications(current_user))

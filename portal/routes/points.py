@@ -7,9 +7,9 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from portal.forms.purchases import PurchaseFilterForm
-from portal.rendering import render, wanted_fragment
-from portal.services import purchase_history
-from portal.services.membership_card import card_qr_svg
+from portal.services.purchases.history import ledger_lines_for, purchase_for_member, purchase_page
+from portal.web.card_qr import card_qr_svg
+from portal.web.rendering import render, wanted_fragment
 
 bp = Blueprint("points", __name__)
 
@@ -26,7 +26,7 @@ def purchases():
         return render(
             "points/purchases.html", form=form, history=None, filter_args=filter_args, status=422
         )
-    history = purchase_history.purchase_page(
+    history = purchase_page(
         current_user,
         before=request.args.get("before", type=int),
         date_from=form.day_from,
@@ -45,13 +45,13 @@ def purchases():
 @bp.get("/purchases/<int:purchase_id>")
 @login_required
 def purchase_detail(purchase_id: int):
-    purchase = purchase_history.purchase_for_member(current_user, purchase_id)
+    purchase = purchase_for_member(current_user, purchase_id)
     if purchase is None:
         abort(404)
     return render(
         "points/purchase_detail.html",
         purchase=purchase,
-        ledger_lines=purchase_history.ledger_lines_for(purchase),
+        ledger_lines=ledger_lines_for(purchase),
     )
 
 

@@ -11,12 +11,21 @@ from flask_login import current_user, login_required
 
 from portal.extensions import db
 from portal.forms.rewards import CatalogueForm, RedeemForm
-from portal.rendering import render
-from portal.services import catalogue as browsing
-from portal.services.qr_codes import qr_svg
-from portal.services.reward_editing import upload_dir, window_dates
-from portal.services.rewards import RedemptionRefused, check_eligibility, redeem
-from portal.services.tiers import all_tiers
+from portal.services.points.tiers import all_tiers
+from portal.services.rewards.catalogue import (
+    CATEGORY_LABELS,
+    STATUS_LABELS,
+    TYPE_LABELS,
+    CatalogueQuery,
+    browse_catalogue,
+    member_voucher,
+    member_vouchers,
+    reward_for_member,
+)
+from portal.services.rewards.editing import upload_dir, window_dates
+from portal.services.rewards.redemption import RedemptionRefused, check_eligibility, redeem
+from portal.web.qr import qr_svg
+from portal.web.rendering import render
 
 bp = Blueprint("rewards", __name__)
 
@@ -37,9 +46,9 @@ def reward_image_url(reward) -> str:
 @bp.app_context_processor
 def reward_labels():
     return {
-        "category_labels": browsing.CATEGORY_LABELS,
-        "reward_type_labels": browsing.TYPE_LABELS,
-        "voucher_status_labels": browsing.STATUS_LABELS,
+        "category_labels": CATEGORY_LABELS,
+        "reward_type_labels": TYPE_LABELS,
+        "voucher_status_labels": STATUS_LABELS,
         "reward_window": window_dates,
     }
 
@@ -49,14 +58,14 @@ def reward_labels():
 def catalogue():
     tiers = all_tiers()
     form = CatalogueForm(formdata=request.args, tiers=tiers)
-    query = browsing.CatalogueQuery(
+    query = CatalogueQuery(
         search=form.q.data or "",
         category=form.category.data or "",
         affordable=form.affordable.data,
         tier=form.tier.data or "",
         sort=form.sort.data or "popular",
     ).cleaned({tier.code for tier in tiers})
-    cards = browsing.browse_catalogue(current_user, query)
+    cards = browse_catalogue(current_user, query)
     return render(
         "rewards/catalogue.html",
         fragments={"reward-results": "results"},
@@ -67,7 +76,7 @@ def catalogue():
 
 
 def _reward_or_404(reward_id: int):
-    reward = browsing.reward_for_member(reward_id)
+    reward = reward_for_member(reward_id)
     if reward is None:
         abort(404)
     return reward
@@ -128,13 +137,13 @@ def redeem_reward(reward_id: int):
 @bp.get("/redemptions")
 @login_required
 def redemptions():
-    return render("rewards/redemptions.html", vouchers=browsing.member_vouchers(current_user))
+    return render("rewards/redemptions.html", vouchers=member_vouchers(current_user))
 
 
 @bp.get("/redemptions/<int:redemption_id>")
 @login_required
 def voucher(redemption_id: int):
-    redemption = browsing.member_voucher(current_user, redemption_id)
+    redemption = member_voucher(current_user, redemption_id)
     if redemption is None:
         abort(404)
     code_svg = qr_svg(redemption.voucher_code_display, css_class="voucher-qr")

@@ -9,8 +9,8 @@ import pytest
 from playwright.sync_api import expect
 
 from portal.extensions import db
-from portal.services.ledger import credit_points
-from portal.services.notifications import notify_member
+from portal.services.messaging.notifications import notify_member
+from portal.services.points.ledger import credit_points
 from tests.browser.checks import check_page, size_of
 from tests.browser.flows import (
     csrf_meta,

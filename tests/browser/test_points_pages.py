@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 
 from portal import clock
 from portal.extensions import db
-from portal.services.api_tokens import create_api_token
+from portal.services.purchases.api_tokens import create_api_token
 from tests.browser.checks import check_page
 from tests.browser.flows import sign_in_from_start
 from tests.conftest import DEFAULT_PASSWORD

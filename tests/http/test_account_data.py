@@ -19,11 +19,11 @@ from portal.models import (
     Redemption,
     Reward,
 )
-from portal.services.api_tokens import create_api_token
-from portal.services.ledger import ledger_sum
-from portal.services.notifications import notify_member
-from portal.services.purchases import record_return
-from portal.services.rewards import redeem
+from portal.services.messaging.notifications import notify_member
+from portal.services.points.ledger import ledger_sum
+from portal.services.purchases.api_tokens import create_api_token
+from portal.services.purchases.recording import record_return
+from portal.services.rewards.redemption import redeem
 from tests.conftest import DEFAULT_PASSWORD, form_post
 from tests.rewards_support import give_points, make_reward
 

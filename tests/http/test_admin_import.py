@@ -10,7 +10,7 @@ from sqlalchemy import func, select, update
 
 from portal.extensions import db
 from portal.models import AuditEntry, LedgerEntry, Member, Purchase, PurchaseImport
-from portal.services import purchase_csv, purchase_import
+from portal.services.purchases import csv_file, csv_import
 from tests.conftest import csrf_token_from, form_post
 
 HEADER = "member,receipt_no,amount,currency,purchased_at,store,sku,name,quantity,unit_price\n"
@@ -148,7 +148,7 @@ def test_a_failure_mid_import_leaves_nothing_recorded(client, login, people, mon
     preview = _upload(client, body).headers["Location"]
     fields = _confirm_fields(client.get(preview).get_data(as_text=True))
 
-    real = purchase_import.record_checked_purchase
+    real = csv_import.record_checked_purchase
     calls = []
 
     def failing(*args, **kwargs):
@@ -157,7 +157,7 @@ def test_a_failure_mid_import_leaves_nothing_recorded(client, login, people, mon
             raise RuntimeError("the database went away")
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(purchase_import, "record_checked_purchase", failing)
+    monkeypatch.setattr(csv_import, "record_checked_purchase", failing)
     response = client.post(preview, data=fields)
     assert response.status_code == 500
     assert "Nothing was imported" in response.get_data(as_text=True)
@@ -170,7 +170,7 @@ def test_a_failure_mid_import_leaves_nothing_recorded(client, login, people, mon
     )
     assert db.session.scalar(select(PurchaseImport.imported_at)) is None
 
-    monkeypatch.setattr(purchase_import, "record_checked_purchase", real)
+    monkeypatch.setattr(csv_import, "record_checked_purchase", real)
     assert client.post(preview, data=fields).status_code == 303
     assert _count(Purchase) == 7
 
@@ -279,5 +279,5 @@ def test_the_template_can_be_downloaded_and_reads_back(client, login, app):
     assert "attachment" in response.headers["Content-Disposition"]
     text = response.get_data().decode("utf-8-sig")
     assert text.startswith("member,receipt_no,amount,currency,purchased_at,store")
-    rows = purchase_csv.read_rows(text)
+    rows = csv_file.read_rows(text)
     assert len(rows) == 2 and rows[0].cells["name"] == "18K rose gold ring"

@@ -9,8 +9,8 @@ from sqlalchemy import select
 
 from portal.extensions import db
 from portal.models import AuditEntry, LedgerEntry, Notification, Redemption, Reward
-from portal.services.rewards import redeem
-from portal.services.vouchers import cancel_redemption
+from portal.services.rewards.redemption import redeem
+from portal.services.rewards.vouchers import cancel_redemption
 from tests.conftest import csrf_token_from, form_post
 from tests.rewards_support import balance_of, give_points, make_reward
 

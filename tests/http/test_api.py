@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from portal.extensions import db
 from portal.models import ApiToken, LedgerEntry, Purchase
-from portal.services.api_tokens import create_api_token, revoke_api_token
+from portal.services.purchases.api_tokens import create_api_token, revoke_api_token
 
 
 @pytest.fixture
@@ -275,7 +275,7 @@ def test_the_till_looks_a_member_up_by_card_number(api, recorded, member):
 def test_an_unknown_or_mistyped_card_number_is_404(api, member):
     wrong_digit = member.card_number[:-1] + str((int(member.card_number[-1]) + 1) % 10)
     assert api.get(f"/api/v1/members/{wrong_digit}").status_code == 404
-    from portal.services.cards import luhn_check_digit
+    from portal.services.members.cards import luhn_check_digit
 
     nobody = "66123456789" + luhn_check_digit("66123456789")
     assert nobody != member.card_number

@@ -14,8 +14,8 @@ from sqlalchemy import func, select
 
 from portal.extensions import db
 from portal.models import LedgerEntry, Member, Purchase
-from portal.services.api_tokens import create_api_token
-from portal.services.ledger import ledger_sum
+from portal.services.points.ledger import ledger_sum
+from portal.services.purchases.api_tokens import create_api_token
 from tests.conftest import served
 
 TILLS = 8

@@ -47,7 +47,7 @@ def test_a_failing_smtp_server_does_not_fail_registration_and_run_jobs_retries(
 
 
 def test_a_rolled_back_request_sends_nothing(app, client, mailbox):
-    from portal.services.mail import queue_mail
+    from portal.services.messaging.mail import queue_mail
 
     queue_mail("someone@example.com", "password_changed", member=None, locale="en")
     db.session.rollback()

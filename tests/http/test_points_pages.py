@@ -9,7 +9,7 @@ import pytest
 
 from portal.extensions import db
 from portal.models import Member, PurchaseReturn
-from portal.services.ledger import debit_points
+from portal.services.points.ledger import debit_points
 from tests.purchase_records import add_purchase
 
 
@@ -361,7 +361,7 @@ def test_card_shows_name_tier_number_and_a_scannable_qr_code(client, login, memb
 def test_card_qr_code_encodes_the_card_number(app):
     import segno
 
-    from portal.services.membership_card import card_qr_svg
+    from portal.web.card_qr import card_qr_svg
 
     expected = segno.make("660000000017", error="m", micro=False)
     svg = str(card_qr_svg("6600 0000 0017"))

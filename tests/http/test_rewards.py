@@ -344,7 +344,7 @@ def test_get_never_redeems(client, login):
 def test_another_members_voucher_is_not_found(client, login, create_member):
     owner = create_member()
     give_points(owner, 1000)
-    from portal.services.rewards import redeem
+    from portal.services.rewards.redemption import redeem
 
     redemption = redeem(owner, make_reward(), idempotency_key="owner-key-001")
     db.session.commit()
@@ -363,8 +363,8 @@ def test_the_vouchers_page_has_an_empty_state(client, login):
 def test_a_cancelled_voucher_shows_the_reason_escaped(client, login, staff):
     member = login()
     give_points(member, 1000)
-    from portal.services.rewards import redeem
-    from portal.services.vouchers import cancel_redemption
+    from portal.services.rewards.redemption import redeem
+    from portal.services.rewards.vouchers import cancel_redemption
 
     redemption = redeem(member, make_reward(points_cost=300), idempotency_key="will-cancel-1")
     cancel_redemption(redemption, staff, "<b>Sold out</b> in store")

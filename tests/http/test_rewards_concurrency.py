@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 
 from portal.extensions import db
 from portal.models import Member, Redemption, Reward
-from portal.services.ledger import ledger_sum
+from portal.services.points.ledger import ledger_sum
 from tests import rewards_support
 from tests.conftest import DEFAULT_PASSWORD, csrf_token_from
 from tests.rewards_support import give_points, idempotency_key_in, make_reward

@@ -103,7 +103,7 @@ def test_a_language_chosen_before_signing_in_is_kept_for_the_member(client, memb
 def test_notifications_are_marked_read_by_a_post_not_by_looking(client, login):
     from portal.extensions import db
     from portal.models import Notification
-    from portal.services.notifications import notify_member
+    from portal.services.messaging.notifications import notify_member
 
     member = login()
     notify_member(member, "tier", title="Welcome to Silver", body="", email=False)

@@ -8,9 +8,9 @@ from sqlalchemy import func, select
 
 from portal.extensions import db
 from portal.models import LedgerEntry, Notification, Purchase, PurchaseReturn, TierChange
-from portal.services.accounts import find_member_by_email
-from portal.services.ledger import ledger_sum, unspent_sum
-from portal.services.tiers import qualifying_spend
+from portal.services.members.accounts import find_member_by_email
+from portal.services.points.ledger import ledger_sum, unspent_sum
+from portal.services.points.tiers import qualifying_spend
 
 
 def counts():

@@ -12,8 +12,8 @@ from sqlalchemy import select
 from portal.clock import add_months
 from portal.extensions import db
 from portal.models import LedgerEntry, Purchase
-from portal.services.purchase_input import InvalidPurchase, parse_amount, parse_purchased_at
-from portal.services.purchases import ReceiptConflict, record_purchase
+from portal.services.purchases.input import InvalidPurchase, parse_amount, parse_purchased_at
+from portal.services.purchases.recording import ReceiptConflict, record_purchase
 
 
 def earn_entries(member):
@@ -239,7 +239,7 @@ def test_the_database_refuses_a_second_earn_entry_for_a_purchase(
 ):
     from sqlalchemy.exc import IntegrityError
 
-    from portal.services.ledger import credit_points
+    from portal.services.points.ledger import credit_points
 
     member = create_member()
     purchase = create_purchase(member, "100.00")

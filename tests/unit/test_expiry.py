@@ -10,8 +10,8 @@ from sqlalchemy import select
 from portal.clock import add_months
 from portal.extensions import db
 from portal.models import LedgerEntry, Notification, OutboxMessage
-from portal.services.expiry import expire_due_points, send_expiry_notices
-from portal.services.ledger import debit_points, ledger_sum, unspent_sum
+from portal.services.points.expiry import expire_due_points, send_expiry_notices
+from portal.services.points.ledger import debit_points, ledger_sum, unspent_sum
 
 
 def entries(member, kind):

@@ -15,10 +15,10 @@ from sqlalchemy import func, select
 from portal import clock as portal_clock
 from portal.extensions import db
 from portal.models import LedgerEntry, Purchase
-from portal.services.expiry import expire_due_points
-from portal.services.ledger import InsufficientPoints, debit_points, ledger_sum, unspent_sum
-from portal.services.purchases import InvalidReturn, record_purchase, record_return
-from portal.services.tiers import evaluate_tiers
+from portal.services.points.expiry import expire_due_points
+from portal.services.points.ledger import InsufficientPoints, debit_points, ledger_sum, unspent_sum
+from portal.services.points.tiers import evaluate_tiers
+from portal.services.purchases.recording import InvalidReturn, record_purchase, record_return
 
 buy = st.tuples(st.just("buy"), st.integers(1, 6_000_000), st.integers(0, 60))
 give_back = st.tuples(st.just("return"), st.integers(0, 30), st.integers(1, 120))

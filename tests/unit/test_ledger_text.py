@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from flask_babel import force_locale
 
-from portal.ledger_text import describe_entry
 from portal.models import LedgerEntry
+from portal.web.ledger_text import describe_entry
 
 EARN = {
     "whole_units": 1234,

@@ -9,8 +9,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from portal.models import Tier
-from portal.services.member_home import group_expiries
-from portal.services.tiers import progress_for, spend_summary
+from portal.services.members.dashboard import group_expiries
+from portal.services.points.tiers import progress_for, spend_summary
 from tests.purchase_records import add_purchase
 
 TIERS = [

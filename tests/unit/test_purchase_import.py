@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from portal.services.purchase_csv import ImportRejected, read_rows, read_upload
-from portal.services.purchase_import import (
+from portal.services.purchases.csv_file import ImportRejected, read_rows, read_upload
+from portal.services.purchases.csv_import import (
     CONFLICT,
     DUPLICATE,
     IMPORT,

@@ -10,9 +10,9 @@ from sqlalchemy import select
 
 from portal.extensions import db
 from portal.models import LedgerEntry, PurchaseReturn
-from portal.services.ledger import debit_points, ledger_sum, unspent_sum
-from portal.services.purchases import InvalidReturn, ReturnConflict, record_return
-from portal.services.tiers import qualifying_spend
+from portal.services.points.ledger import debit_points, ledger_sum, unspent_sum
+from portal.services.points.tiers import qualifying_spend
+from portal.services.purchases.recording import InvalidReturn, ReturnConflict, record_return
 
 
 def reversals(member):

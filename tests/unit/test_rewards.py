@@ -9,16 +9,16 @@ from sqlalchemy import func, select
 
 from portal.extensions import db
 from portal.models import AuditEntry, LedgerEntry, Member, Notification, Redemption, Reward
-from portal.services import rewards as rewards_service
-from portal.services.ledger import ledger_sum
-from portal.services.rewards import (
+from portal.services.points.ledger import ledger_sum
+from portal.services.rewards import redemption as rewards_service
+from portal.services.rewards.redemption import (
     VOUCHER_ALPHABET,
     RedemptionRefused,
     check_eligibility,
     normalise_voucher_code,
     redeem,
 )
-from portal.services.vouchers import (
+from portal.services.rewards.vouchers import (
     VoucherStateError,
     cancel_redemption,
     expire_vouchers,
@@ -97,7 +97,7 @@ def test_a_cancelled_voucher_does_not_count_against_the_limit(app, member, staff
 
 
 def test_a_negative_balance_blocks_every_reward(app, member):
-    from portal.services.ledger import debit_points
+    from portal.services.points.ledger import debit_points
 
     debit_points(member, "reverse", 50, reason="Return")
     db.session.commit()

@@ -6,8 +6,8 @@ from sqlalchemy import func, select
 
 from portal.extensions import db
 from portal.models import LedgerEntry, Member, Purchase, PurchaseItem, Tier
-from portal.services.cards import is_valid_card_number
-from portal.services.tiers import qualifying_spend, tier_for_spend
+from portal.services.members.cards import is_valid_card_number
+from portal.services.points.tiers import qualifying_spend, tier_for_spend
 
 
 def seed(runner, members: int, purchases: int):

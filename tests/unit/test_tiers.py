@@ -10,7 +10,7 @@ from sqlalchemy import select
 from portal.clock import add_months
 from portal.extensions import db
 from portal.models import Notification, TierChange
-from portal.services.tiers import evaluate_tiers, tier_progress
+from portal.services.points.tiers import evaluate_tiers, tier_progress
 
 
 def changes(member):
@@ -155,7 +155,7 @@ def test_run_jobs_evaluates_tiers(create_member, create_purchase, clock, runner)
 
 
 def test_the_upgrade_mail_leaves_once_the_whole_transaction_commits(create_member, clock, mailbox):
-    from portal.services.purchases import record_purchase
+    from portal.services.purchases.recording import record_purchase
 
     member = create_member(email="upgrade.mail@example.com")
     common = {"currency": "CNY", "store": "Beijing SKP", "items": [], "channel": "staff"}

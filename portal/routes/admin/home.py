@@ -1,9 +1,9 @@
 from flask import render_template
 
 from portal.routes.admin import bp
-from portal.services import admin_home
+from portal.services.programme import kpis
 
 
 @bp.get("/")
 def index():
-    return render_template("admin/index.html", kpis=admin_home.programme_kpis())
+    return render_template("admin/index.html", kpis=kpis.programme_kpis())

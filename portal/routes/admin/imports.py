@@ -11,12 +11,11 @@ from flask_login import current_user
 
 from portal.extensions import db
 from portal.forms.admin_purchases import ImportConfirmForm, ImportUploadForm
-from portal.rendering import render
 from portal.routes.admin import bp
-from portal.services import purchase_csv
-from portal.services import purchase_import as importing
-from portal.services.purchase_input import InvalidPurchase
-from portal.services.purchases import ReceiptConflict
+from portal.services.purchases import csv_file, csv_import
+from portal.services.purchases.input import InvalidPurchase
+from portal.services.purchases.recording import ReceiptConflict
+from portal.web.rendering import render
 
 logger = logging.getLogger(__name__)
 
@@ -26,9 +25,9 @@ def _upload_page(form, *, status=200):
         "admin/purchases/import.html",
         status=status,
         form=form,
-        columns=purchase_csv.COLUMNS,
-        item_columns=purchase_csv.ITEM_COLUMNS,
-        max_rows=purchase_csv.MAX_IMPORT_ROWS,
+        columns=csv_file.COLUMNS,
+        item_columns=csv_file.ITEM_COLUMNS,
+        max_rows=csv_file.MAX_IMPORT_ROWS,
     )
 
 
@@ -44,12 +43,12 @@ def import_purchases():
         form.file.errors = [_("Choose the CSV file to import.")]
         return _upload_page(form, status=422)
     try:
-        text = purchase_csv.read_upload(upload.stream)
-        rows = purchase_csv.read_rows(text)
-    except purchase_csv.ImportRejected as rejected:
+        text = csv_file.read_upload(upload.stream)
+        rows = csv_file.read_rows(text)
+    except csv_file.ImportRejected as rejected:
         form.file.errors = [str(rejected)]
         return _upload_page(form, status=422)
-    stored = importing.store_upload(
+    stored = csv_import.store_upload(
         text, filename=upload.filename, row_count=len(rows), staff=current_user
     )
     db.session.commit()
@@ -59,14 +58,14 @@ def import_purchases():
 @bp.get("/purchases/import/template.csv")
 def import_template():
     return Response(
-        purchase_csv.template_csv(),
+        csv_file.template_csv(),
         mimetype="text/csv",
         headers={"Content-Disposition": 'attachment; filename="purchases-template.csv"'},
     )
 
 
 def _upload_or_404(token: str):
-    upload = importing.find_upload(token, current_user)
+    upload = csv_import.find_upload(token, current_user)
     if upload is None:
         abort(404)
     return upload
@@ -76,8 +75,8 @@ def _preview_page(upload, *, status=200, error=None):
     if upload.imported_at is not None:
         return render("admin/purchases/import_done.html", status=status, upload=upload)
     try:
-        plan = importing.stored_plan(upload)
-    except (importing.ImportChanged, purchase_csv.ImportRejected):
+        plan = csv_import.stored_plan(upload)
+    except (csv_import.ImportChanged, csv_file.ImportRejected):
         return render(
             "admin/purchases/import_done.html",
             status=409,
@@ -117,13 +116,13 @@ def import_confirm(token: str):
         flash(_("This file was already imported; nothing was imported twice."), "info")
         return redirect(url_for("admin.import_preview", token=token), 303)
     try:
-        result = importing.import_purchases(
+        result = csv_import.import_purchases(
             upload,
             digest=form.digest.data,
             fingerprint=form.fingerprint.data,
             staff=current_user,
         )
-    except (importing.ImportChanged, purchase_csv.ImportRejected, ReceiptConflict, InvalidPurchase):
+    except (csv_import.ImportChanged, csv_file.ImportRejected, ReceiptConflict, InvalidPurchase):
         db.session.rollback()
         return _preview_page(
             _upload_or_404(token),

@@ -9,8 +9,6 @@ from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
 from portal.extensions import db
-from portal.formatting import points as format_points
-from portal.formatting import tier_name
 from portal.forms.admin_members import (
     BirthdayForm,
     MemberSearchForm,
@@ -18,9 +16,11 @@ from portal.forms.admin_members import (
     TierForm,
 )
 from portal.models import Member
-from portal.rendering import render
 from portal.routes.admin import bp
-from portal.services import member_desk
+from portal.services.members import desk
+from portal.web.formatting import points as format_points
+from portal.web.formatting import tier_name
+from portal.web.rendering import render
 
 SEARCH_FRAGMENTS = {"member-results": "results"}
 
@@ -29,7 +29,7 @@ SEARCH_FRAGMENTS = {"member-results": "results"}
 def members():
     form = MemberSearchForm(formdata=request.args)
     search = (form.q.data or "") if form.validate() else ""
-    found = member_desk.search_members(search, page=request.args.get("page", 1, type=int))
+    found = desk.search_members(search, page=request.args.get("page", 1, type=int))
     return render(
         "admin/members/list.html",
         fragments=SEARCH_FRAGMENTS,
@@ -55,7 +55,7 @@ def _tier_form(profile, formdata=None) -> TierForm:
 
 
 def _member_page(member, *, status=200, birthday_form=None, points_form=None, tier_form=None):
-    profile = member_desk.member_profile(member)
+    profile = desk.member_profile(member)
     if birthday_form is None:
         birthday_form = BirthdayForm(formdata=None)
         birthday_form.birthday.data = member.birthday
@@ -69,7 +69,7 @@ def _member_page(member, *, status=200, birthday_form=None, points_form=None, ti
         or PointsAdjustmentForm(formdata=None, balance_seen=member.points_balance),
         tier_form=tier_form or _tier_form(profile),
         tier_names={tier.code: tier_name(tier) for tier in profile.tiers},
-        tier_change_labels=member_desk.TIER_CHANGE_LABELS,
+        tier_change_labels=desk.TIER_CHANGE_LABELS,
     )
 
 
@@ -86,9 +86,7 @@ def member_birthday(member_id: int):
         form.birthday.errors.append(_("This is already the birthday on record."))
     if form.errors:
         return _member_page(member, status=422, birthday_form=form)
-    member_desk.correct_birthday(
-        member, form.birthday.data, reason=form.reason.data, staff=current_user
-    )
+    desk.correct_birthday(member, form.birthday.data, reason=form.reason.data, staff=current_user)
     db.session.commit()
     flash(_("Birthday of %(name)s saved.", name=member.name), "success")
     return redirect(url_for("admin.member", member_id=member.id), 303)
@@ -101,14 +99,14 @@ def member_points(member_id: int):
     if not form.validate():
         return _member_page(member, status=422, points_form=form)
     try:
-        member_desk.adjust_points(
+        desk.adjust_points(
             member,
             form.signed_points,
             reason=form.reason.data,
             staff=current_user,
             balance_seen=form.seen_balance,
         )
-    except member_desk.BalanceChanged:
+    except desk.BalanceChanged:
         db.session.rollback()
         member = _member_or_404(member_id)
         flash(
@@ -121,7 +119,7 @@ def member_points(member_id: int):
             "error",
         )
         return _member_page(member, status=409)
-    except member_desk.AdjustmentRefused:
+    except desk.AdjustmentRefused:
         db.session.rollback()
         member = _member_or_404(member_id)
         form.points.errors.append(
@@ -150,14 +148,14 @@ def member_tier(member_id: int):
     member = _member_or_404(member_id)
     if not current_user.is_admin:
         abort(403)
-    profile = member_desk.member_profile(member)
+    profile = desk.member_profile(member)
     form = _tier_form(profile, formdata=request.form)
     if form.validate() and form.tier.data == member.tier_code:
         form.tier.errors.append(_("The member already has this tier."))
     if form.errors:
         return _member_page(member, status=422, tier_form=form)
     tier = next(tier for tier in profile.tiers if tier.code == form.tier.data)
-    member_desk.set_tier_by_hand(member, tier, reason=form.reason.data, admin=current_user)
+    desk.set_tier_by_hand(member, tier, reason=form.reason.data, admin=current_user)
     db.session.commit()
     flash(
         _("%(name)s is now %(tier)s; they have been told.", name=member.name, tier=tier_name(tier)),

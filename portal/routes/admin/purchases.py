@@ -10,16 +10,16 @@ from flask_login import current_user
 
 from portal.clock import local_now
 from portal.extensions import db
-from portal.formatting import money
-from portal.formatting import points as format_points
 from portal.forms.admin_purchases import PurchaseEntryForm, PurchaseSearchForm, ReturnForm
-from portal.rendering import render
 from portal.routes.admin import bp
-from portal.services import purchase_desk
-from portal.services.purchase_history import ledger_lines_for
-from portal.services.purchase_input import InvalidPurchase, parse_amount, parse_purchase
-from portal.services.purchases import InvalidReturn, ReceiptConflict, ReturnConflict
-from portal.services.settings import programme_settings
+from portal.services.programme.settings import programme_settings
+from portal.services.purchases import desk
+from portal.services.purchases.history import ledger_lines_for
+from portal.services.purchases.input import InvalidPurchase, parse_amount, parse_purchase
+from portal.services.purchases.recording import InvalidReturn, ReceiptConflict, ReturnConflict
+from portal.web.formatting import money
+from portal.web.formatting import points as format_points
+from portal.web.rendering import render
 
 LIST_FRAGMENTS = {"purchase-results": "results"}
 
@@ -28,7 +28,7 @@ LIST_FRAGMENTS = {"purchase-results": "results"}
 def purchases():
     form = PurchaseSearchForm(formdata=request.args)
     search = (form.q.data or "") if form.validate() else ""
-    listing = purchase_desk.recent_purchases(search, before=request.args.get("before", type=int))
+    listing = desk.recent_purchases(search, before=request.args.get("before", type=int))
     return render(
         "admin/purchases/list.html",
         fragments=LIST_FRAGMENTS,
@@ -61,7 +61,7 @@ def new_purchase():
         return _entry_page(form, status=422)
     try:
         checked = parse_purchase(form.raw_purchase(programme_settings().currency))
-        purchase, created = purchase_desk.record_purchase_by_staff(checked, staff=current_user)
+        purchase, created = desk.record_purchase_by_staff(checked, staff=current_user)
     except InvalidPurchase as invalid:
         db.session.rollback()
         form.add_errors(invalid.errors)
@@ -96,7 +96,7 @@ def new_purchase():
 
 
 def _purchase_or_404(purchase_id: int):
-    purchase = purchase_desk.purchase_for_staff(purchase_id)
+    purchase = desk.purchase_for_staff(purchase_id)
     if purchase is None:
         abort(404)
     return purchase
@@ -113,7 +113,7 @@ def _purchase_page(purchase, *, return_form=None, status=200, error=None):
         ledger_lines=ledger_lines_for(purchase),
         return_form=return_form,
         error=error,
-        channel_labels=purchase_desk.CHANNEL_LABELS,
+        channel_labels=desk.CHANNEL_LABELS,
     )
 
 
@@ -138,7 +138,7 @@ def purchase_return(purchase_id: int):
             form.amount.errors = [str(error.args[0])]
             return _purchase_page(purchase, return_form=form, status=422)
     try:
-        purchase_return, created = purchase_desk.record_return_by_staff(
+        purchase_return, created = desk.record_return_by_staff(
             purchase,
             amount=amount,
             reason=form.reason.data or "",

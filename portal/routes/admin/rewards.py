@@ -7,26 +7,25 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal.extensions import db
-from portal.formatting import points as format_points
 from portal.forms.rewards import CancelVoucherForm, FulfilForm, RewardForm, VoucherLookupForm
 from portal.models import Redemption, Reward
-from portal.rendering import render
 from portal.routes.admin import bp
-from portal.services import catalogue as browsing
-from portal.services import reward_editing
-from portal.services.tiers import all_tiers
-from portal.services.vouchers import VoucherStateError, cancel_redemption, fulfil_redemption
+from portal.services.points.tiers import all_tiers
+from portal.services.rewards import catalogue, editing
+from portal.services.rewards.vouchers import VoucherStateError, cancel_redemption, fulfil_redemption
+from portal.web.formatting import points as format_points
+from portal.web.rendering import render
 
 # -- the catalogue ---------------------------------------------------------------------------
 
 
 @bp.get("/rewards")
 def rewards():
-    return render("admin/rewards/list.html", rows=reward_editing.all_rewards_for_staff())
+    return render("admin/rewards/list.html", rows=editing.all_rewards_for_staff())
 
 
-def _changes(form: RewardForm, image: str | None) -> reward_editing.RewardChanges:
-    return reward_editing.RewardChanges(
+def _changes(form: RewardForm, image: str | None) -> editing.RewardChanges:
+    return editing.RewardChanges(
         name=form.name.data,
         name_zh=form.name_zh.data or None,
         description=form.description.data or "",
@@ -53,8 +52,8 @@ def _validated_image(form: RewardForm) -> tuple[bool, str | None]:
     if upload is None or not getattr(upload, "filename", ""):
         return True, None
     try:
-        return True, reward_editing.store_reward_image(upload.stream)
-    except reward_editing.ImageRejected as rejected:
+        return True, editing.store_reward_image(upload.stream)
+    except editing.ImageRejected as rejected:
         form.image.errors = [*form.image.errors, str(rejected)]
         return False, None
 
@@ -65,7 +64,7 @@ def _form_page(form, reward=None, status=200):
         status=status,
         form=form,
         reward=reward,
-        redeemed=reward_editing.redemptions_of(reward) if reward is not None else 0,
+        redeemed=editing.redemptions_of(reward) if reward is not None else 0,
     )
 
 
@@ -76,7 +75,7 @@ def new_reward():
         valid = form.validate()
         image_ok, image = _validated_image(form) if valid else (True, None)
         if valid and image_ok:
-            reward = reward_editing.create_reward(_changes(form, image), staff=current_user)
+            reward = editing.create_reward(_changes(form, image), staff=current_user)
             db.session.commit()
             flash(_("Reward “%(name)s” added.", name=reward.name), "success")
             return redirect(url_for("admin.rewards"), 303)
@@ -97,14 +96,14 @@ def edit_reward(reward_id: int):
     if request.method == "GET":
         form = RewardForm(obj=reward, tiers=all_tiers())
         form.min_tier.data = reward.min_tier or ""
-        form.active_from.data, form.active_to.data = reward_editing.window_dates(reward)
+        form.active_from.data, form.active_to.data = editing.window_dates(reward)
         return _form_page(form, reward)
     form = RewardForm(tiers=all_tiers())
     valid = form.validate()
     image_ok, image = _validated_image(form) if valid else (True, None)
     if not (valid and image_ok):
         return _form_page(form, reward, status=422)
-    reward_editing.update_reward(reward, _changes(form, image), staff=current_user)
+    editing.update_reward(reward, _changes(form, image), staff=current_user)
     db.session.commit()
     flash(_("Reward “%(name)s” saved.", name=reward.name), "success")
     return redirect(url_for("admin.rewards"), 303)
@@ -115,7 +114,7 @@ def deactivate_reward(reward_id: int):
     reward = _reward_or_404(reward_id)
     if not FulfilForm().validate_on_submit():
         abort(400)
-    reward_editing.deactivate_reward(reward, staff=current_user)
+    editing.deactivate_reward(reward, staff=current_user)
     db.session.commit()
     flash(
         _("“%(name)s” is no longer offered. Vouchers already issued stay valid.", name=reward.name),
@@ -131,8 +130,8 @@ def delete_reward(reward_id: int):
         abort(400)
     name = reward.name
     try:
-        reward_editing.delete_reward(reward, staff=current_user)
-    except reward_editing.RewardInUse:
+        editing.delete_reward(reward, staff=current_user)
+    except editing.RewardInUse:
         db.session.rollback()
         flash(
             _(
@@ -143,7 +142,7 @@ def delete_reward(reward_id: int):
         )
         form = RewardForm(obj=reward, tiers=all_tiers())
         form.min_tier.data = reward.min_tier or ""
-        form.active_from.data, form.active_to.data = reward_editing.window_dates(reward)
+        form.active_from.data, form.active_to.data = editing.window_dates(reward)
         return _form_page(form, reward, status=409)
     db.session.commit()
     flash(_("“%(name)s” deleted.", name=name), "success")
@@ -159,18 +158,18 @@ def redemptions():
     form = VoucherLookupForm(formdata=request.args)
     not_found = None
     if form.code.data:
-        found = browsing.find_voucher(form.code.data)
+        found = catalogue.find_voucher(form.code.data)
         if found is not None:
             return redirect(url_for("admin.redemption", redemption_id=found.id), 303)
         not_found = form.code.data
     shown = request.args.get("status", "")
-    shown = shown if shown in browsing.STATUS_LABELS else ""
+    shown = shown if shown in catalogue.STATUS_LABELS else ""
     return render(
         "admin/redemptions/index.html",
         form=form,
         not_found=not_found,
         shown_status=shown,
-        recent=browsing.recent_redemptions(shown),
+        recent=catalogue.recent_redemptions(shown),
     )
 
 

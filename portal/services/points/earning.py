@@ -15,7 +15,7 @@ from babel.numbers import get_currency_precision
 
 from portal.clock import programme_zone
 from portal.models import Member, Tier
-from portal.services.settings import programme_settings
+from portal.services.programme.settings import programme_settings
 
 
 @dataclass(frozen=True)

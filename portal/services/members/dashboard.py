@@ -16,8 +16,8 @@ from sqlalchemy import select
 from portal.clock import local_date, utcnow
 from portal.extensions import db
 from portal.models import LedgerEntry, Member, Notification, Tier
-from portal.services.settings import programme_settings
-from portal.services.tiers import TierProgress, all_tiers, tier_progress
+from portal.services.points.tiers import TierProgress, all_tiers, tier_progress
+from portal.services.programme.settings import programme_settings
 
 RECENT_ACTIVITY = 5
 # Unspent credits read to find the next expiry dates; a member rarely earns more than a few

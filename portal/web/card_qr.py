@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from markupsafe import Markup
 
-from portal.services.qr_codes import qr_svg
+from portal.web.qr import qr_svg
 
 # 10 px per module: a card number is a version 1 code (21 modules) plus the quiet zone on each
 # side, 290 px.

@@ -21,9 +21,9 @@ from portal.extensions import db
 from portal.jobs import periodic_job
 from portal.models import Member, Purchase, Tier, TierChange
 from portal.models.base import UTCDateTime
-from portal.services.ledger import lock_member
-from portal.services.notifications import notify_member
-from portal.services.settings import programme_settings
+from portal.services.messaging.notifications import notify_member
+from portal.services.points.ledger import lock_member
+from portal.services.programme.settings import programme_settings
 
 logger = logging.getLogger(__name__)
 

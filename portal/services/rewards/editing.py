@@ -19,7 +19,7 @@ from sqlalchemy import func, select
 from portal.clock import programme_zone, utcnow
 from portal.extensions import db
 from portal.models import Member, Redemption, Reward
-from portal.services.audit import record_audit
+from portal.services.messaging.audit import record_audit
 
 logger = logging.getLogger(__name__)
 

@@ -12,7 +12,7 @@ from sqlalchemy import func, or_, select
 from portal.clock import utcnow
 from portal.extensions import db
 from portal.models import Member, Redemption, Reward
-from portal.services.rewards import (
+from portal.services.rewards.redemption import (
     COUNTED_STATUSES,
     LOW_STOCK,
     Eligibility,

@@ -14,7 +14,6 @@ from sqlalchemy.orm import selectinload
 
 from portal.clock import utcnow
 from portal.extensions import db
-from portal.formatting import minor_to_decimal
 from portal.models import (
     LedgerEntry,
     Member,
@@ -23,7 +22,8 @@ from portal.models import (
     Redemption,
     TierChange,
 )
-from portal.services.settings import programme_settings
+from portal.services.programme.settings import programme_settings
+from portal.web.formatting import minor_to_decimal
 
 FORMAT_VERSION = 1
 

@@ -26,7 +26,7 @@ from portal.clock import utcnow
 from portal.database import writing_transactions
 from portal.extensions import db
 from portal.models import OutboxMessage
-from portal.services.mail import QUEUED_IN_SESSION
+from portal.services.messaging.mail import QUEUED_IN_SESSION
 
 logger = logging.getLogger(__name__)
 

@@ -23,9 +23,9 @@ from sqlalchemy.exc import IntegrityError
 
 from portal.clock import utcnow
 from portal.extensions import db
-from portal.formatting import local_date, points, tier_name
 from portal.models import Member, Redemption, Reward, Tier
-from portal.services.ledger import InsufficientPoints, debit_points, lock_member
+from portal.services.points.ledger import InsufficientPoints, debit_points, lock_member
+from portal.web.formatting import local_date, points, tier_name
 
 logger = logging.getLogger(__name__)
 

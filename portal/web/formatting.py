@@ -27,7 +27,7 @@ def _plain_sign(text: str, currency: str) -> str:
 
 def money(amount_minor: int | None, currency: str | None = None) -> str:
     """¥1,234.50 from 123450 fen, in the reader's locale."""
-    from portal.services.settings import programme_settings
+    from portal.services.programme.settings import programme_settings
 
     if amount_minor is None:
         return ""
@@ -39,7 +39,7 @@ def money(amount_minor: int | None, currency: str | None = None) -> str:
 
 def money_whole(amount_minor: int | None, currency: str | None = None) -> str:
     """¥3,200 rather than ¥3,200.00, for targets and thresholds."""
-    from portal.services.settings import programme_settings
+    from portal.services.programme.settings import programme_settings
 
     if amount_minor is None:
         return ""
@@ -76,7 +76,7 @@ def local_datetime(value: datetime | None, format: str = "medium") -> str:
 
 def localized(obj, attribute: str):
     """The Chinese text of a record (`<attribute>_zh`) for a reader in Chinese, when it has one."""
-    from portal.navigation import current_locale_code
+    from portal.web.navigation import current_locale_code
 
     if current_locale_code() == "zh_Hans":
         translated = getattr(obj, f"{attribute}_zh", None)
@@ -109,6 +109,6 @@ def install_filters(app) -> None:
 
 
 def _entry_text(entry) -> str:
-    from portal.ledger_text import describe_entry
+    from portal.web.ledger_text import describe_entry
 
     return describe_entry(entry)

@@ -27,9 +27,10 @@ from portal.models import (
     Tier,
 )
 from portal.models.purchases import CHANNELS
-from portal.services.earning import compute_earning, earning_formula
-from portal.services.ledger import credit_points, debit_points, lock_member
-from portal.services.purchase_input import (
+from portal.services.points.earning import compute_earning, earning_formula
+from portal.services.points.ledger import credit_points, debit_points, lock_member
+from portal.services.programme.settings import programme_settings
+from portal.services.purchases.input import (
     CLOCK_SKEW,
     MAX_AMOUNT_UNITS,
     InvalidPurchase,
@@ -37,7 +38,6 @@ from portal.services.purchase_input import (
     PurchaseInput,
     parse_receipt_no,
 )
-from portal.services.settings import programme_settings
 
 logger = logging.getLogger(__name__)
 
@@ -214,7 +214,7 @@ def record_purchase(
         earning.points,
     )
 
-    from portal.services.tiers import upgrade_after_purchase
+    from portal.services.points.tiers import upgrade_after_purchase
 
     upgrade_after_purchase(member, purchase)
     return purchase, True
@@ -341,6 +341,6 @@ def record_return(
 
 def amount_text(amount_minor: int, currency: str) -> str:
     """12345 -> "123.45": how amounts leave the portal in JSON and CSV (never a float)."""
-    from portal.formatting import minor_to_decimal
+    from portal.web.formatting import minor_to_decimal
 
     return str(minor_to_decimal(amount_minor, currency))

@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from portal.clock import utcnow
 from portal.extensions import db
 from portal.models import Member, Notification
-from portal.services.mail import queue_mail
+from portal.services.messaging.mail import queue_mail
 
 logger = logging.getLogger(__name__)
 

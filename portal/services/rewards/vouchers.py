@@ -13,12 +13,12 @@ from sqlalchemy import select, update
 
 from portal.clock import utcnow
 from portal.extensions import db
-from portal.formatting import local_date
 from portal.jobs import periodic_job
 from portal.models import Member, Redemption, Reward
-from portal.services.audit import record_audit
-from portal.services.ledger import credit_points, lock_member
-from portal.services.notifications import notify_member
+from portal.services.messaging.audit import record_audit
+from portal.services.messaging.notifications import notify_member
+from portal.services.points.ledger import credit_points, lock_member
+from portal.web.formatting import local_date
 
 logger = logging.getLogger(__name__)
 

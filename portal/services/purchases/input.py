@@ -18,9 +18,9 @@ from flask_babel import lazy_gettext as _l
 
 from portal.clock import programme_zone, utcnow
 from portal.models import Member
-from portal.services.accounts import find_member_by_email
-from portal.services.cards import is_valid_card_number, normalise_card_number
-from portal.services.settings import programme_settings
+from portal.services.members.accounts import find_member_by_email
+from portal.services.members.cards import is_valid_card_number, normalise_card_number
+from portal.services.programme.settings import programme_settings
 
 # ¥100 million: more than any single receipt of the programme; larger is a typo or an attack.
 MAX_AMOUNT_UNITS = 100_000_000

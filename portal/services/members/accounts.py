@@ -21,9 +21,9 @@ from sqlalchemy.exc import IntegrityError
 from portal.clock import utcnow
 from portal.extensions import db
 from portal.models import LoginSession, Member
-from portal.services import cards
-from portal.services.mail import queue_mail
-from portal.services.passwords import hash_password, needs_rehash, verify_password
+from portal.services.members import cards
+from portal.services.members.passwords import hash_password, needs_rehash, verify_password
+from portal.services.messaging.mail import queue_mail
 
 logger = logging.getLogger(__name__)
 

@@ -14,11 +14,11 @@ from sqlalchemy import func, or_, select
 
 from portal.extensions import db
 from portal.models import LedgerEntry, Member, Purchase, Redemption, Tier, TierChange
-from portal.services.audit import record_audit
-from portal.services.ledger import credit_points, debit_points, lock_member
-from portal.services.notifications import notify_member
-from portal.services.tiers import TierProgress, all_tiers, change_tier, qualifying_spend
-from portal.services.tiers import tier_progress as progress_of
+from portal.services.messaging.audit import record_audit
+from portal.services.messaging.notifications import notify_member
+from portal.services.points.ledger import credit_points, debit_points, lock_member
+from portal.services.points.tiers import TierProgress, all_tiers, change_tier, qualifying_spend
+from portal.services.points.tiers import tier_progress as progress_of
 
 logger = logging.getLogger(__name__)
 

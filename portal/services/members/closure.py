@@ -19,11 +19,11 @@ from sqlalchemy import delete
 from portal.clock import utcnow
 from portal.extensions import db
 from portal.models import Member, Notification
-from portal.services.accounts import end_all_sessions
-from portal.services.audit import record_audit
-from portal.services.ledger import debit_points, lock_member
-from portal.services.passwords import hash_password
-from portal.services.vouchers import cancel_vouchers_of_closed_account
+from portal.services.members.accounts import end_all_sessions
+from portal.services.members.passwords import hash_password
+from portal.services.messaging.audit import record_audit
+from portal.services.points.ledger import debit_points, lock_member
+from portal.services.rewards.vouchers import cancel_vouchers_of_closed_account
 
 logger = logging.getLogger(__name__)
 

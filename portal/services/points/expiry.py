@@ -19,9 +19,9 @@ from portal.clock import local_date, utcnow
 from portal.extensions import db
 from portal.jobs import periodic_job
 from portal.models import LedgerEntry, Member
-from portal.services.ledger import expire_credit
-from portal.services.notifications import notify_member
-from portal.services.settings import programme_settings
+from portal.services.messaging.notifications import notify_member
+from portal.services.points.ledger import expire_credit
+from portal.services.programme.settings import programme_settings
 
 logger = logging.getLogger(__name__)
 

@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from portal.extensions import db
 from portal.models import LedgerEntry, Tier
-from portal.navigation import current_locale_code
+from portal.web.navigation import current_locale_code
 
 
 def _tier_names() -> dict[str, Tier]:
@@ -30,8 +30,8 @@ def _localized_detail(details: dict, key: str) -> str:
 
 
 def describe_entry(entry: LedgerEntry) -> str:
-    from portal.formatting import localized
-    from portal.services.earning import earning_formula
+    from portal.services.points.earning import earning_formula
+    from portal.web.formatting import localized
 
     details = entry.details or {}
     receipt = details.get("receipt_no")

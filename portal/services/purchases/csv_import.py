@@ -21,12 +21,12 @@ from portal.clock import utcnow
 from portal.extensions import db
 from portal.jobs import periodic_job
 from portal.models import Member, Purchase, PurchaseImport, Tier
-from portal.services.audit import record_audit
-from portal.services.earning import compute_earning
-from portal.services.purchase_csv import COLUMNS, ITEM_COLUMNS, CsvRow, digest_of, read_rows
-from portal.services.purchase_input import InvalidPurchase, PurchaseInput, parse_purchase
-from portal.services.purchases import amount_text, record_checked_purchase
-from portal.services.settings import programme_settings
+from portal.services.messaging.audit import record_audit
+from portal.services.points.earning import compute_earning
+from portal.services.programme.settings import programme_settings
+from portal.services.purchases.csv_file import COLUMNS, ITEM_COLUMNS, CsvRow, digest_of, read_rows
+from portal.services.purchases.input import InvalidPurchase, PurchaseInput, parse_purchase
+from portal.services.purchases.recording import amount_text, record_checked_purchase
 
 logger = logging.getLogger(__name__)
 

@@ -15,10 +15,10 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from portal.extensions import db
 from portal.models import Member, Purchase, PurchaseReturn
-from portal.services.audit import record_audit
-from portal.services.cards import is_valid_card_number, normalise_card_number
-from portal.services.purchase_input import PurchaseInput
-from portal.services.purchases import (
+from portal.services.members.cards import is_valid_card_number, normalise_card_number
+from portal.services.messaging.audit import record_audit
+from portal.services.purchases.input import PurchaseInput
+from portal.services.purchases.recording import (
     InvalidReturn,
     amount_text,
     record_checked_purchase,

@@ -25,7 +25,7 @@ from portal.clock import add_months, utcnow
 from portal.extensions import db
 from portal.models import LedgerEntry, Member
 from portal.models.ledger import CREDIT_KINDS, DEBIT_KINDS
-from portal.services.settings import programme_settings
+from portal.services.programme.settings import programme_settings
 
 logger = logging.getLogger(__name__)
 
