@@ -67,6 +67,9 @@ def create_app(config: type[Config] | None = None, **overrides) -> Flask:
 
     register_commands(app)
 
+    from portal.web.edge import install_request_edge
+
+    install_request_edge(app)
     _install_request_hooks(app)
     return app
 
@@ -164,11 +167,6 @@ def _install_request_hooks(app: Flask) -> None:
             # Private pages stay out of shared caches and the back/forward cache after logout.
             headers["Cache-Control"] = "no-store"
         return response
-
-    @app.teardown_request
-    def rollback_unfinished(exc):
-        if exc is not None:
-            db.session.rollback()
 
     @app.context_processor
     def layout_context():

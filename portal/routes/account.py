@@ -7,10 +7,8 @@ import json
 from flask import Blueprint, Response, flash, redirect, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy.exc import IntegrityError
 
 from portal.clock import local_date
-from portal.extensions import db
 from portal.forms.account import (
     ChangeEmailForm,
     ChangePasswordForm,
@@ -55,25 +53,22 @@ def update_profile():
     form = ProfileForm()
     if form.validate_on_submit():
         try:
-            with db.session.begin_nested():
-                accounts.update_profile(
-                    current_user,
-                    name=form.name.data,
-                    phone=form.phone.data,
-                    birthday=form.birthday.data,
-                    marketing_opt_in=form.marketing_opt_in.data,
-                )
+            accounts.update_profile(
+                current_user,
+                name=form.name.data,
+                phone=form.phone.data,
+                birthday=form.birthday.data,
+                marketing_opt_in=form.marketing_opt_in.data,
+            )
         except accounts.BirthdayLocked:
             form.birthday.errors.append(
                 _("Your birthday is already set. Please ask our staff to correct it.")
             )
-        except IntegrityError:
+        except accounts.PhoneInUse:
             form.phone.errors.append(_("This phone number is used by another account."))
         else:
-            db.session.commit()
             flash(_("Your details are saved."), "success")
             return redirect(url_for("account.account"), 303)
-    db.session.rollback()
     return _page(status=422, profile_form=form)
 
 
@@ -88,7 +83,6 @@ def change_password():
             accounts.change_password(
                 current_user, form.new_password.data, keep_session=session.get("sid")
             )
-            db.session.commit()
             flash(_("Your password is changed. Other devices have been signed out."), "success")
             return redirect(url_for("account.account"), 303)
     return _page(status=422, password_form=form)
@@ -105,7 +99,6 @@ def change_email():
             form.new_email.errors.append(_("This is already your email."))
         else:
             accounts.request_email_change(current_user, form.new_email.data)
-            db.session.commit()
             flash(
                 _(
                     "To finish, open the link we sent to %(email)s. Until then we keep using "
@@ -142,7 +135,6 @@ def delete_account():
     if not valid:
         return _page(status=422, close_form=form)
     closure.close_account(current_user._get_current_object())
-    db.session.commit()
     forget_browser_session()
     flash(_("Your account is closed and your personal details are removed. Goodbye."), "success")
     return redirect(url_for("member.index"), 303)

@@ -59,7 +59,6 @@ def require_token():
         response.headers["WWW-Authenticate"] = 'Bearer realm="api"'
         return response, status
     # The token's last use is kept even when the request itself is refused further on.
-    db.session.commit()
     g.api_token = token
     return None
 
@@ -96,10 +95,8 @@ def create_purchase():
     except BadBody as error:
         return invalid({"body": error.args[0]})
     except InvalidPurchase as error:
-        db.session.rollback()
         return invalid(error.errors)
     except ReceiptConflict:
-        db.session.rollback()
         return api_error(
             409,
             "conflict",
@@ -107,7 +104,6 @@ def create_purchase():
             {"receipt_no": _l("Already recorded with other details.")},
         )
     body = purchase_body(purchase, checked.member)
-    db.session.commit()
     return jsonify(body), 201 if created else 200
 
 
@@ -140,10 +136,8 @@ def create_return(receipt_no: str):
             purchase, amount=amount, return_ref=return_ref, reason=reason, api_token=g.api_token
         )
     except InvalidReturn as error:
-        db.session.rollback()
         return invalid(error.errors)
     except ReturnConflict:
-        db.session.rollback()
         return api_error(
             409,
             "conflict",
@@ -161,7 +155,6 @@ def create_return(receipt_no: str):
         "balance": member.points_balance,
         "tier": member.tier_code,
     }
-    db.session.commit()
     return jsonify(body), 201 if created else 200
 
 

@@ -6,7 +6,7 @@ from flask import Blueprint, current_app, flash, redirect, request, session, url
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
-from portal.extensions import db, limiter
+from portal.extensions import limiter
 from portal.forms.account import LanguageForm
 from portal.forms.auth import ForgotPasswordForm, LoginForm, RegisterForm, ResetPasswordForm
 from portal.routes import referrer_path, safe_next
@@ -65,7 +65,6 @@ def register():
                 locale=_current_locale(),
                 marketing_opt_in=form.marketing_opt_in.data,
             )
-            db.session.commit()
             session["registered_email"] = accounts.normalise_email(form.email.data)
             return redirect(url_for("auth.check_email"), 303)
     status = 422 if form.is_submitted() else 200
@@ -93,7 +92,6 @@ def login():
         member = accounts.authenticate(form.email.data, form.password.data)
         if member is not None:
             _sign_in(member)
-            db.session.commit()
             return redirect(next_url, 303)
         form.password.errors.append(_("That email and password do not match an account."))
     status = 422 if form.is_submitted() else 200
@@ -103,7 +101,6 @@ def login():
 @bp.post("/logout")
 def logout():
     accounts.end_session(session.get("sid"))
-    db.session.commit()
     forget_browser_session()
     flash(_("You have signed out."), "success")
     return redirect(url_for("auth.login"), 303)
@@ -114,13 +111,11 @@ def verify_email(token: str):
     try:
         member = accounts.verify_email(token)
     except accounts.TokenInvalid:
-        db.session.rollback()
         flash(
             _("That confirmation link is not valid any more. Sign in and ask for a new one."),
             "error",
         )
         return redirect(url_for("auth.login"))
-    db.session.commit()
     flash(_("Thank you, your email %(email)s is confirmed.", email=member.email), "success")
     if current_user.is_authenticated:
         return redirect(url_for("member.dashboard"))
@@ -133,7 +128,6 @@ def verify_email(token: str):
 def resend_verification():
     if not current_user.email_verified:
         accounts.send_verification(current_user, current_user.email)
-        db.session.commit()
     flash(
         _("We have sent a new confirmation link to %(email)s.", email=current_user.email), "success"
     )
@@ -146,7 +140,6 @@ def forgot_password():
     form = ForgotPasswordForm()
     if form.validate_on_submit():
         accounts.request_password_reset(form.email.data)
-        db.session.commit()
         return render("auth/forgot_password_sent.html", email=form.email.data)
     status = 422 if form.is_submitted() else 200
     return render("auth/forgot_password.html", form=form, status=status)
@@ -162,7 +155,6 @@ def reset_password(token: str):
     form = ResetPasswordForm()
     if form.validate_on_submit():
         accounts.reset_password(token, form.password.data)
-        db.session.commit()
         logout_user()
         session.pop("sid", None)
         flash(_("Your password is changed. Please sign in with it."), "success")
@@ -178,7 +170,6 @@ def set_language():
         session["locale"] = form.locale.data
         if current_user.is_authenticated:
             current_user.locale = form.locale.data
-            db.session.commit()
     return redirect(safe_next(request.form.get("next") or referrer_path(), "/"), 303)
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from flask import Blueprint, redirect, url_for
 from flask_login import current_user, login_required
 
-from portal.extensions import db
 from portal.services.members.dashboard import dashboard_for, programme_tiers, recent_notifications
 from portal.services.messaging.notifications import mark_all_read
 from portal.web.rendering import render
@@ -30,7 +29,6 @@ def dashboard():
 @login_required
 def mark_notifications_read():
     mark_all_read(current_user)
-    db.session.commit()
     return redirect(url_for("member.notifications"), 303)
 
 

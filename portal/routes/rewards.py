@@ -9,7 +9,6 @@ from flask import Blueprint, abort, flash, redirect, request, send_from_director
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from portal.extensions import db
 from portal.forms.rewards import CatalogueForm, RedeemForm
 from portal.services.points.tiers import all_tiers
 from portal.services.rewards.catalogue import (
@@ -125,11 +124,9 @@ def redeem_reward(reward_id: int):
     try:
         redemption = redeem(current_user, reward, idempotency_key=form.idempotency_key.data)
     except RedemptionRefused as refused:
-        db.session.rollback()
         return _reward_page(
             reward, status=409, refusal=[reason.message for reason in refused.reasons]
         )
-    db.session.commit()
     flash(_("Your voucher is ready. Show it at any of our boutiques."), "success")
     return redirect(url_for("rewards.voucher", redemption_id=redemption.id), 303)
 

@@ -10,6 +10,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from portal.extensions import db
+from portal.services.refusals import Conflict, Forbidden, Invalid, Missing, Refused
 
 logger = logging.getLogger(__name__)
 
@@ -38,15 +39,57 @@ MESSAGES = {
 }
 
 
+# Stable error codes of the JSON answers (the API's `error` field).
+CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "too_large",
+    415: "unsupported_media_type",
+    422: "invalid_input",
+    429: "too_many_requests",
+    500: "server_error",
+    503: "unavailable",
+}
+
+# The one mapping from the services' refusals to statuses.
+REFUSAL_STATUS: dict[type[Refused], int] = {
+    Invalid: 422,
+    Conflict: 409,
+    Forbidden: 403,
+    Missing: 404,
+}
+
+
+def refusal_status(refusal: Refused) -> int:
+    for kind, status in REFUSAL_STATUS.items():
+        if isinstance(refusal, kind):
+            return status
+    return 422
+
+
 def wants_json() -> bool:
     return request.path.startswith("/api/") or request.path == "/healthz"
 
 
-def error_response(status: int, *, title=None, message=None):
+def json_error(status: int, code: str | None = None, message=None, errors: dict | None = None):
+    """The API's error body: {"error": code, "message": sentence, "errors": {field: message}}."""
+    if message is None:
+        message = MESSAGES.get(status, MESSAGES[400])[0]
+    body: dict = {"error": code or CODES.get(status, "error"), "message": str(message)}
+    if errors:
+        body["errors"] = {name: str(text) for name, text in errors.items()}
+    return jsonify(body), status
+
+
+def error_response(status: int, *, title=None, message=None, code=None, errors=None):
     default_title, default_message = MESSAGES.get(status, MESSAGES[400])
-    title, message = title or default_title, message or default_message
     if wants_json():
-        return jsonify({"error": str(title), "message": str(message)}), status
+        return json_error(status, code, message or title or default_title, errors)
+    title, message = title or default_title, message or default_message
     if request.headers.get("HX-Request") == "true" and not request.headers.get("HX-Boosted"):
         body = render_template("errors/_inline.html", status=status, title=title, message=message)
         response = (body, status, {"HX-Retarget": "#flash-area", "HX-Reswap": "innerHTML"})
@@ -63,6 +106,15 @@ def register_error_handlers(app) -> None:
             title=_l("This page has expired"),
             message=_l("For your security the form timed out. Reload the page and try again."),
         )
+
+    @app.errorhandler(Refused)
+    def refused(refusal: Refused):
+        status = refusal_status(refusal)
+        logger.info("%s refused on %s: %s", type(refusal).__name__, request.path, refusal.code)
+        message = refusal.message
+        if message is None and refusal.errors:
+            message = next(iter(refusal.errors.values()))
+        return error_response(status, message=message, code=refusal.code, errors=refusal.errors)
 
     @app.errorhandler(HTTPException)
     def http_error(error):

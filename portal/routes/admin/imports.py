@@ -9,7 +9,6 @@ from flask import Response, abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from portal.extensions import db
 from portal.forms.admin_purchases import ImportConfirmForm, ImportUploadForm
 from portal.routes.admin import bp
 from portal.services.purchases import csv_file, csv_import
@@ -51,7 +50,6 @@ def import_purchases():
     stored = csv_import.store_upload(
         text, filename=upload.filename, row_count=len(rows), staff=current_user
     )
-    db.session.commit()
     return redirect(url_for("admin.import_preview", token=stored.token), 303)
 
 
@@ -123,7 +121,6 @@ def import_confirm(token: str):
             staff=current_user,
         )
     except (csv_import.ImportChanged, csv_file.ImportRejected, ReceiptConflict, InvalidPurchase):
-        db.session.rollback()
         return _preview_page(
             _upload_or_404(token),
             status=409,
@@ -133,7 +130,6 @@ def import_confirm(token: str):
             ),
         )
     except Exception:  # noqa: BLE001 - whatever failed, the whole import is undone and said so
-        db.session.rollback()
         logger.exception("import of purchase file %s failed; nothing imported", token)
         return _preview_page(
             _upload_or_404(token),
@@ -143,7 +139,6 @@ def import_confirm(token: str):
                 "Every row was undone, so you can safely try again."
             ),
         )
-    db.session.commit()
     flash(
         _(
             "%(imported)s purchases imported, %(skipped)s rows skipped.",

@@ -87,7 +87,6 @@ def member_birthday(member_id: int):
     if form.errors:
         return _member_page(member, status=422, birthday_form=form)
     desk.correct_birthday(member, form.birthday.data, reason=form.reason.data, staff=current_user)
-    db.session.commit()
     flash(_("Birthday of %(name)s saved.", name=member.name), "success")
     return redirect(url_for("admin.member", member_id=member.id), 303)
 
@@ -107,7 +106,6 @@ def member_points(member_id: int):
             balance_seen=form.seen_balance,
         )
     except desk.BalanceChanged:
-        db.session.rollback()
         member = _member_or_404(member_id)
         flash(
             _(
@@ -120,7 +118,6 @@ def member_points(member_id: int):
         )
         return _member_page(member, status=409)
     except desk.AdjustmentRefused:
-        db.session.rollback()
         member = _member_or_404(member_id)
         form.points.errors.append(
             _(
@@ -131,7 +128,6 @@ def member_points(member_id: int):
             )
         )
         return _member_page(member, status=422, points_form=form)
-    db.session.commit()
     flash(
         _(
             "Points adjusted: %(name)s now has %(points)s points, and has been told why.",
@@ -156,7 +152,6 @@ def member_tier(member_id: int):
         return _member_page(member, status=422, tier_form=form)
     tier = next(tier for tier in profile.tiers if tier.code == form.tier.data)
     desk.set_tier_by_hand(member, tier, reason=form.reason.data, admin=current_user)
-    db.session.commit()
     flash(
         _("%(name)s is now %(tier)s; they have been told.", name=member.name, tier=tier_name(tier)),
         "success",

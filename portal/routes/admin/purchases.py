@@ -9,7 +9,6 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal.clock import local_now
-from portal.extensions import db
 from portal.forms.admin_purchases import PurchaseEntryForm, PurchaseSearchForm, ReturnForm
 from portal.routes.admin import bp
 from portal.services.programme.settings import programme_settings
@@ -63,16 +62,13 @@ def new_purchase():
         checked = parse_purchase(form.raw_purchase(programme_settings().currency))
         purchase, created = desk.record_purchase_by_staff(checked, staff=current_user)
     except InvalidPurchase as invalid:
-        db.session.rollback()
         form.add_errors(invalid.errors)
         return _entry_page(form, status=422)
     except ReceiptConflict as conflict:
-        db.session.rollback()
         form.receipt_no.errors = [
             _("This receipt number is already recorded for another member or amount.")
         ]
         return _entry_page(form, status=409, conflict=conflict.purchase)
-    db.session.commit()
     if created:
         flash(
             _(
@@ -146,12 +142,10 @@ def purchase_return(purchase_id: int):
             staff=current_user,
         )
     except InvalidReturn as invalid:
-        db.session.rollback()
         for name, message in invalid.messages().items():
             (form.amount.errors if name == "amount" else form.form_errors).append(message)
         return _purchase_page(_purchase_or_404(purchase_id), return_form=form, status=422)
     except ReturnConflict as conflict:
-        db.session.rollback()
         purchase = _purchase_or_404(purchase_id)
         return _purchase_page(
             purchase,
@@ -162,7 +156,6 @@ def purchase_return(purchase_id: int):
                 amount=money(conflict.purchase_return.amount, purchase.currency),
             ),
         )
-    db.session.commit()
     if created:
         flash(
             _(

@@ -76,7 +76,6 @@ def new_reward():
         image_ok, image = _validated_image(form) if valid else (True, None)
         if valid and image_ok:
             reward = editing.create_reward(_changes(form, image), staff=current_user)
-            db.session.commit()
             flash(_("Reward “%(name)s” added.", name=reward.name), "success")
             return redirect(url_for("admin.rewards"), 303)
         return _form_page(form, status=422)
@@ -104,7 +103,6 @@ def edit_reward(reward_id: int):
     if not (valid and image_ok):
         return _form_page(form, reward, status=422)
     editing.update_reward(reward, _changes(form, image), staff=current_user)
-    db.session.commit()
     flash(_("Reward “%(name)s” saved.", name=reward.name), "success")
     return redirect(url_for("admin.rewards"), 303)
 
@@ -115,7 +113,6 @@ def deactivate_reward(reward_id: int):
     if not FulfilForm().validate_on_submit():
         abort(400)
     editing.deactivate_reward(reward, staff=current_user)
-    db.session.commit()
     flash(
         _("“%(name)s” is no longer offered. Vouchers already issued stay valid.", name=reward.name),
         "success",
@@ -132,7 +129,6 @@ def delete_reward(reward_id: int):
     try:
         editing.delete_reward(reward, staff=current_user)
     except editing.RewardInUse:
-        db.session.rollback()
         flash(
             _(
                 "“%(name)s” has been redeemed, so it cannot be deleted. Deactivate it instead.",
@@ -144,7 +140,6 @@ def delete_reward(reward_id: int):
         form.min_tier.data = reward.min_tier or ""
         form.active_from.data, form.active_to.data = editing.window_dates(reward)
         return _form_page(form, reward, status=409)
-    db.session.commit()
     flash(_("“%(name)s” deleted.", name=name), "success")
     return redirect(url_for("admin.rewards"), 303)
 
@@ -204,9 +199,7 @@ def fulfil(redemption_id: int):
     try:
         fulfil_redemption(redemption, current_user)
     except VoucherStateError as refused:
-        db.session.rollback()
         return _voucher_page(redemption, status=409, error=str(refused))
-    db.session.commit()
     flash(_("Voucher %(code)s marked as used.", code=redemption.voucher_code_display), "success")
     return redirect(url_for("admin.redemption", redemption_id=redemption.id), 303)
 
@@ -220,9 +213,7 @@ def cancel(redemption_id: int):
     try:
         cancel_redemption(redemption, current_user, form.reason.data)
     except VoucherStateError as refused:
-        db.session.rollback()
         return _voucher_page(redemption, status=409, error=str(refused))
-    db.session.commit()
     flash(
         _(
             "Voucher %(code)s cancelled; %(points)s points returned to the member.",

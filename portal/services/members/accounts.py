@@ -24,6 +24,7 @@ from portal.models import LoginSession, Member
 from portal.services.members import cards
 from portal.services.members.passwords import hash_password, needs_rehash, verify_password
 from portal.services.messaging.mail import queue_mail
+from portal.services.refusals import Conflict
 
 logger = logging.getLogger(__name__)
 
@@ -353,6 +354,12 @@ def end_all_sessions(member: Member, *, except_token: str | None = None) -> None
 # -- the member's own profile ----------------------------------------------------------------
 
 
+class PhoneInUse(Conflict):
+    """Another account has this phone number."""
+
+    code = "phone_in_use"
+
+
 class BirthdayLocked(Exception):
     """The birthday was set before; a change goes through staff."""
 
@@ -365,12 +372,16 @@ def update_profile(
     birthday: date | None,
     marketing_opt_in: bool,
 ) -> None:
-    """Members set their birthday once: moving it would move the double-points month."""
+    """Members set their birthday once: moving it would move the double-points month. A phone
+    number belongs to one account (UNIQUE): another account's number is refused."""
     if member.birthday is not None and birthday != member.birthday:
         raise BirthdayLocked
-    member.name = name.strip()
-    member.phone = phone or None
-    member.birthday = birthday
-    member.marketing_opt_in = marketing_opt_in
-    db.session.flush()
+    try:
+        with db.session.begin_nested():
+            member.name = name.strip()
+            member.phone = phone or None
+            member.birthday = birthday
+            member.marketing_opt_in = marketing_opt_in
+    except IntegrityError:
+        raise PhoneInUse from None
     logger.info("profile of %r updated", member)
