@@ -53,6 +53,12 @@ def create_app(config: type[Config] | None = None, **overrides) -> Flask:
     from portal.web.formatting import install_filters
 
     install_filters(app)
+    from portal.web.links import install_links
+
+    install_links(app)
+    from portal.web.wording import install_wording
+
+    install_wording(app)
     install_after_commit_delivery()
 
     from portal.routes import register_blueprints

@@ -1,13 +1,13 @@
 """The one place the portal reads the time, so tests can move the clock.
 
 Timestamps are aware datetimes in UTC. Dates that the programme counts in (birthday months,
-expiry dates, calendar months) are taken in the programme's time zone with `local_date()`.
+expiry dates, calendar months) are taken in the programme's time zone by
+`portal.services.programme.local_time`, since the zone is a setting.
 """
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, date, datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import UTC, datetime, timedelta
 
 _frozen: datetime | None = None
 
@@ -41,20 +41,6 @@ def moved_to(moment: datetime) -> Iterator[datetime]:
 def advance(delta: timedelta) -> datetime:
     set_now(utcnow() + delta)
     return utcnow()
-
-
-def programme_zone() -> ZoneInfo:
-    from portal.services.programme.settings import programme_settings
-
-    return ZoneInfo(programme_settings().timezone)
-
-
-def local_now() -> datetime:
-    return utcnow().astimezone(programme_zone())
-
-
-def local_date(moment: datetime | None = None) -> date:
-    return (moment or utcnow()).astimezone(programme_zone()).date()
 
 
 def add_months(moment: datetime, months: int) -> datetime:

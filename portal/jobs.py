@@ -18,38 +18,30 @@ from sqlalchemy.exc import IntegrityError
 from portal.clock import utcnow
 from portal.extensions import db
 from portal.models import JobLock
+from portal.services.messaging.delivery import deliver_pending
+from portal.services.points.expiry import expiry_notices_job, points_expiry_job
+from portal.services.points.tiers import evaluate_tiers
+from portal.services.purchases.csv_import import forget_old_uploads
+from portal.services.rewards.vouchers import expire_vouchers
 
 logger = logging.getLogger(__name__)
 
 LOCK_NAME = "run-jobs"
 LOCK_TTL = timedelta(hours=1)
 
-# (name, function returning a count of what it did), in the order they run.
-PERIODIC_JOBS: list[tuple[str, Callable[[], int]]] = []
 
-
-def periodic_job(name: str):
-    def register(function):
-        PERIODIC_JOBS.append((name, function))
-        return function
-
-    return register
-
-
-# The modules whose @periodic_job functions run-jobs runs (imported for their registration).
-JOB_MODULES = (
-    "portal.services.points.expiry",
-    "portal.services.points.tiers",
-    "portal.services.purchases.csv_import",
-    "portal.services.rewards.vouchers",
-)
-
-
-def load_jobs() -> None:
-    import importlib
-
-    for module in JOB_MODULES:
-        importlib.import_module(module)
+def periodic_jobs() -> list[tuple[str, Callable[[], int]]]:
+    """Every job of `run-jobs` with the function that does it (returning a count of what it did),
+    in the order they run. Mail goes last, so what the other jobs queued is delivered in the
+    same run."""
+    return [
+        ("points-expiry", points_expiry_job),
+        ("points-expiry-notices", expiry_notices_job),
+        ("tier-evaluation", evaluate_tiers),
+        ("forget-old-purchase-files", forget_old_uploads),
+        ("expire-vouchers", expire_vouchers),
+        ("deliver-mail", deliver_pending),
+    ]
 
 
 def _holder() -> str:
@@ -87,14 +79,12 @@ def release_lock() -> None:
 
 def run_periodic_jobs() -> dict[str, int] | None:
     """Run every job once; None when another run holds the lock."""
-    load_jobs()
     if not acquire_lock():
         logger.info("run-jobs already running elsewhere; nothing done")
         return None
     results: dict[str, int] = {}
     try:
-        # Mail goes last, so what the other jobs queued is delivered in the same run.
-        for name, function in [*PERIODIC_JOBS, ("deliver-mail", deliver_mail)]:
+        for name, function in periodic_jobs():
             try:
                 results[name] = function()
                 db.session.commit()
@@ -105,9 +95,3 @@ def run_periodic_jobs() -> dict[str, int] | None:
     finally:
         release_lock()
     return results
-
-
-def deliver_mail() -> int:
-    from portal.services.messaging.delivery import deliver_pending
-
-    return deliver_pending()

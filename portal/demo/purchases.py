@@ -12,12 +12,13 @@ from datetime import datetime, time, timedelta
 
 from sqlalchemy import select
 
-from portal.clock import local_date, moved_to, programme_zone, utcnow
+from portal.clock import moved_to, utcnow
 from portal.extensions import db
 from portal.models import Member, Purchase
 from portal.services.members.accounts import find_member_by_email
 from portal.services.points.expiry import expire_due_points, send_expiry_notices
 from portal.services.points.tiers import evaluate_member_tier, evaluate_tiers
+from portal.services.programme.local_time import local_date, programme_zone
 from portal.services.purchases.recording import find_purchase, record_purchase, record_return
 
 STORES = {

@@ -19,13 +19,14 @@ from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import func, select, text
 
-from portal.clock import add_months, programme_zone, utcnow
+from portal.clock import add_months, utcnow
 from portal.extensions import db
 from portal.models import LedgerEntry, Member, Purchase, PurchaseItem
 from portal.services.members.cards import CARD_PREFIX, REFERRAL_ALPHABET, luhn_check_digit
 from portal.services.members.passwords import hash_password
 from portal.services.points.tiers import all_tiers
 from portal.services.programme.default_tiers import ensure_default_tiers
+from portal.services.programme.local_time import programme_zone
 from portal.services.programme.settings import programme_settings
 
 CHUNK = 10_000

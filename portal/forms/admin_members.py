@@ -25,9 +25,9 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from portal.clock import local_date
 from portal.forms.fields import strip
 from portal.services.members.desk import MAX_ADJUSTMENT
+from portal.services.programme.local_time import local_date
 
 
 class MemberSearchForm(FlaskForm):

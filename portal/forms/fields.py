@@ -8,8 +8,8 @@ from datetime import date
 from flask_babel import lazy_gettext as _l
 from wtforms.validators import ValidationError
 
-from portal.clock import local_date
 from portal.services.members.passwords import password_problem
+from portal.services.programme.local_time import local_date
 
 PHONE_PATTERN = re.compile(r"^\+?[0-9][0-9 \-]{5,24}$")
 

@@ -28,7 +28,7 @@ from wtforms.validators import (
 
 from portal.forms.fields import strip
 from portal.services.rewards.catalogue import CATEGORY_LABELS, SORT_LABELS, TYPE_LABELS
-from portal.web.formatting import tier_name
+from portal.web.localized import tier_name
 
 MAX_POINTS_COST = 1_000_000
 MAX_STOCK = 100_000

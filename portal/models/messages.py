@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.clock import utcnow
@@ -25,7 +25,10 @@ class Notification(db.Model):
     kind: Mapped[str] = mapped_column(String(32))
     title: Mapped[str] = mapped_column(String(200))
     body: Mapped[str] = mapped_column(Text, default="")
-    link: Mapped[str | None] = mapped_column(String(300))
+    # Where "See details" leads: an endpoint and its arguments, made into a URL by the page or
+    # the mail that shows it (the rules know no URLs).
+    link_endpoint: Mapped[str | None] = mapped_column(String(80))
+    link_args: Mapped[dict | None] = mapped_column(JSON)
     # Makes a repeated job harmless: the same notice for the same occasion is written once.
     dedupe_key: Mapped[str | None] = mapped_column(String(120), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -8,7 +8,6 @@ from flask import Blueprint, Response, flash, redirect, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from portal.clock import local_date
 from portal.forms.account import (
     ChangeEmailForm,
     ChangePasswordForm,
@@ -20,6 +19,7 @@ from portal.routes.auth import forget_browser_session
 from portal.services.members import accounts, closure
 from portal.services.members.export import export_member_data
 from portal.services.members.passwords import verify_password
+from portal.services.programme.local_time import local_date
 from portal.web.rendering import render
 
 bp = Blueprint("account", __name__, url_prefix="/account")

@@ -18,13 +18,13 @@ from sqlalchemy import select
 from portal.extensions import csrf, db
 from portal.models import Member
 from portal.services.members.cards import is_valid_card_number, normalise_card_number
+from portal.services.programme.money import amount_text
 from portal.services.purchases.api_tokens import authenticate_api_token
 from portal.services.purchases.input import InvalidPurchase, parse_amount, parse_purchase
 from portal.services.purchases.recording import (
     InvalidReturn,
     ReceiptConflict,
     ReturnConflict,
-    amount_text,
     find_purchase,
     record_checked_purchase,
     record_return,

@@ -9,8 +9,8 @@ from flask_login import current_user, login_required, login_user, logout_user
 from portal.extensions import limiter
 from portal.forms.account import LanguageForm
 from portal.forms.auth import ForgotPasswordForm, LoginForm, RegisterForm, ResetPasswordForm
-from portal.routes import referrer_path, safe_next
 from portal.services.members import accounts
+from portal.web.links import referrer_path, safe_next
 from portal.web.rendering import render
 
 bp = Blueprint("auth", __name__)

@@ -25,6 +25,7 @@ from portal.services.rewards.editing import upload_dir, window_dates
 from portal.services.rewards.redemption import RedemptionRefused, check_eligibility, redeem
 from portal.web.qr import qr_svg
 from portal.web.rendering import render
+from portal.web.wording import reason_text
 
 bp = Blueprint("rewards", __name__)
 
@@ -125,7 +126,7 @@ def redeem_reward(reward_id: int):
         redemption = redeem(current_user, reward, idempotency_key=form.idempotency_key.data)
     except RedemptionRefused as refused:
         return _reward_page(
-            reward, status=409, refusal=[reason.message for reason in refused.reasons]
+            reward, status=409, refusal=[reason_text(reason) for reason in refused.reasons]
         )
     flash(_("Your voucher is ready. Show it at any of our boutiques."), "success")
     return redirect(url_for("rewards.voucher", redemption_id=redemption.id), 303)

@@ -3,17 +3,14 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from decimal import Decimal
 
-from babel.numbers import get_currency_precision
 from flask_babel import format_currency, format_date, format_datetime, format_decimal
 
-from portal.clock import programme_zone
-
-
-def minor_to_decimal(amount_minor: int, currency: str) -> Decimal:
-    return Decimal(amount_minor).scaleb(-get_currency_precision(currency))
-
+from portal.services.programme.local_time import programme_zone
+from portal.services.programme.money import minor_to_decimal
+from portal.services.programme.settings import programme_settings
+from portal.web.ledger_text import describe_entry
+from portal.web.localized import localized, tier_benefits, tier_name
 
 # The programme has one currency, so the plain local sign reads better than an international
 # one ("¥1,234", not "CN¥1,234" for a reader in English).
@@ -27,8 +24,6 @@ def _plain_sign(text: str, currency: str) -> str:
 
 def money(amount_minor: int | None, currency: str | None = None) -> str:
     """¥1,234.50 from 123450 fen, in the reader's locale."""
-    from portal.services.programme.settings import programme_settings
-
     if amount_minor is None:
         return ""
     currency = currency or programme_settings().currency
@@ -39,8 +34,6 @@ def money(amount_minor: int | None, currency: str | None = None) -> str:
 
 def money_whole(amount_minor: int | None, currency: str | None = None) -> str:
     """¥3,200 rather than ¥3,200.00, for targets and thresholds."""
-    from portal.services.programme.settings import programme_settings
-
     if amount_minor is None:
         return ""
     currency = currency or programme_settings().currency
@@ -74,25 +67,6 @@ def local_datetime(value: datetime | None, format: str = "medium") -> str:
     return format_datetime(value, format)
 
 
-def localized(obj, attribute: str):
-    """The Chinese text of a record (`<attribute>_zh`) for a reader in Chinese, when it has one."""
-    from portal.web.navigation import current_locale_code
-
-    if current_locale_code() == "zh_Hans":
-        translated = getattr(obj, f"{attribute}_zh", None)
-        if translated:
-            return translated
-    return getattr(obj, attribute)
-
-
-def tier_name(tier) -> str:
-    return localized(tier, "name")
-
-
-def tier_benefits(tier) -> list[str]:
-    return [line for line in (localized(tier, "benefits") or "").splitlines() if line.strip()]
-
-
 def install_filters(app) -> None:
     app.jinja_env.filters.update(
         money=money,
@@ -104,11 +78,5 @@ def install_filters(app) -> None:
         localized=localized,
         tier_name=tier_name,
         tier_benefits=tier_benefits,
-        entry_text=_entry_text,
+        entry_text=describe_entry,
     )
-
-
-def _entry_text(entry) -> str:
-    from portal.web.ledger_text import describe_entry
-
-    return describe_entry(entry)

@@ -35,7 +35,7 @@ def active_member(live_server, member):
         "tier",
         title="You are 3 purchases from Silver",
         body="Spend ¥2,400 more before 15 June 2027 to reach Silver.",
-        link="/dashboard",
+        link=("member.dashboard", {}),
         email=False,
     )
     db.session.commit()

@@ -71,7 +71,7 @@ def test_the_export_holds_my_data_in_plain_formats(
         "welcome",
         title="Welcome to the club",
         body="Hello",
-        link="/dashboard",
+        link=("member.dashboard", {}),
         dedupe_key=f"welcome:{me.id}",
         email=False,
     )

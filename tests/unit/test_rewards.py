@@ -52,14 +52,14 @@ def test_the_member_reads_how_many_points_are_missing(app, member):
     eligibility = check_eligibility(member, make_reward(points_cost=500))
     assert eligibility.codes == ["not_enough_points"]
     assert eligibility.points_short == 320
-    assert eligibility.reasons[0].message == "You need 320 more points."
+    assert eligibility.reasons[0].values == {"short": 320}
 
 
 def test_below_the_tier_is_explained_with_the_tier_name(app, member):
     give_points(member, 5000)
     eligibility = check_eligibility(member, make_reward(min_tier="gold"))
     assert eligibility.codes == ["below_tier"]
-    assert "Gold" in eligibility.reasons[0].message
+    assert eligibility.reasons[0].values["tier"].code == "gold"
     member.tier_code = "diamond"
     db.session.commit()
     assert check_eligibility(member, make_reward(min_tier="gold")).can_redeem
@@ -72,7 +72,7 @@ def test_the_active_window_is_checked(app, member, clock):
     ended = make_reward(active_to=now - timedelta(seconds=1))
     withdrawn = make_reward(active=False)
     assert check_eligibility(member, future).codes == ["not_started"]
-    assert "can be redeemed from" in check_eligibility(member, future).reasons[0].message
+    assert check_eligibility(member, future).reasons[0].values == {"date": future.active_from}
     assert check_eligibility(member, ended).codes == ["ended"]
     assert check_eligibility(member, withdrawn).codes == ["inactive"]
     clock.advance(days=3)
@@ -103,7 +103,7 @@ def test_a_negative_balance_blocks_every_reward(app, member):
     db.session.commit()
     eligibility = check_eligibility(member, make_reward(points_cost=10))
     assert eligibility.codes == ["negative_balance"]
-    assert "below zero" in eligibility.reasons[0].message
+    assert eligibility.reasons[0].values == {"balance": -50}
 
 
 def test_every_reason_is_listed_at_once(app, member, clock):
@@ -255,7 +255,7 @@ def test_cancelling_twice_is_refused_and_refunds_once(app, member, staff):
     redemption = _redeem(member, make_reward(points_cost=300))
     cancel_redemption(redemption, staff, "Duplicate")
     db.session.commit()
-    with pytest.raises(VoucherStateError, match="already cancelled|was cancelled"):
+    with pytest.raises(VoucherStateError, match="^cancelled$"):
         cancel_redemption(redemption, staff, "Duplicate again")
     db.session.rollback()
     assert _reload(Member, member.id).points_balance == 1000
@@ -266,7 +266,7 @@ def test_a_cancelled_voucher_cannot_be_fulfilled(app, member, staff):
     redemption = _redeem(member, make_reward(points_cost=300))
     cancel_redemption(redemption, staff, "Out of stock in store")
     db.session.commit()
-    with pytest.raises(VoucherStateError, match="cancelled"):
+    with pytest.raises(VoucherStateError, match="^cancelled$"):
         fulfil_redemption(redemption, staff)
 
 
@@ -277,9 +277,9 @@ def test_fulfilling_once_then_refusing_a_second_use(app, member, staff):
     db.session.commit()
     redemption = _reload(Redemption, redemption.id)
     assert redemption.status == "fulfilled" and redemption.fulfilled_by_id == staff.id
-    with pytest.raises(VoucherStateError, match="already used"):
+    with pytest.raises(VoucherStateError, match="^fulfilled$"):
         fulfil_redemption(redemption, staff)
-    with pytest.raises(VoucherStateError, match="already used"):
+    with pytest.raises(VoucherStateError, match="^fulfilled$"):
         cancel_redemption(redemption, staff, "Too late")
 
 
@@ -289,7 +289,7 @@ def test_vouchers_expire_once_and_return_their_stock(app, member, staff, clock):
     redemption = _redeem(member, reward)
     assert expire_vouchers() == 0
     clock.advance(days=10, seconds=1)
-    with pytest.raises(VoucherStateError, match="expired"):
+    with pytest.raises(VoucherStateError, match="^expired$"):
         fulfil_redemption(redemption, staff)
     assert expire_vouchers() == 1
     db.session.commit()

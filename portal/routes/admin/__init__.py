@@ -2,17 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort
-from flask_login import current_user, login_required
+from portal.routes.admin import home, imports, members, purchases, rewards  # noqa: F401 (views)
+from portal.routes.admin.blueprint import bp
 
-bp = Blueprint("admin", __name__, url_prefix="/admin")
-
-
-@bp.before_request
-@login_required
-def require_staff():
-    if not current_user.is_staff:
-        abort(403)
-
-
-from portal.routes.admin import home, imports, members, purchases, rewards  # noqa: E402,F401  (views register on bp)
+__all__ = ["bp"]

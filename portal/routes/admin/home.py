@@ -1,6 +1,6 @@
 from flask import render_template
 
-from portal.routes.admin import bp
+from portal.routes.admin.blueprint import bp
 from portal.services.programme import kpis
 
 

@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal.forms.admin_purchases import ImportConfirmForm, ImportUploadForm
-from portal.routes.admin import bp
+from portal.routes.admin.blueprint import bp
 from portal.services.purchases import csv_file, csv_import
 from portal.services.purchases.input import InvalidPurchase
 from portal.services.purchases.recording import ReceiptConflict

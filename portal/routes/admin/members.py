@@ -16,10 +16,10 @@ from portal.forms.admin_members import (
     TierForm,
 )
 from portal.models import Member
-from portal.routes.admin import bp
+from portal.routes.admin.blueprint import bp
 from portal.services.members import desk
 from portal.web.formatting import points as format_points
-from portal.web.formatting import tier_name
+from portal.web.localized import tier_name
 from portal.web.rendering import render
 
 SEARCH_FRAGMENTS = {"member-results": "results"}

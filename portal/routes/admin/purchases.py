@@ -8,9 +8,9 @@ from flask import abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from portal.clock import local_now
 from portal.forms.admin_purchases import PurchaseEntryForm, PurchaseSearchForm, ReturnForm
-from portal.routes.admin import bp
+from portal.routes.admin.blueprint import bp
+from portal.services.programme.local_time import local_now
 from portal.services.programme.settings import programme_settings
 from portal.services.purchases import desk
 from portal.services.purchases.history import ledger_lines_for

@@ -9,12 +9,13 @@ from flask_login import current_user
 from portal.extensions import db
 from portal.forms.rewards import CancelVoucherForm, FulfilForm, RewardForm, VoucherLookupForm
 from portal.models import Redemption, Reward
-from portal.routes.admin import bp
+from portal.routes.admin.blueprint import bp
 from portal.services.points.tiers import all_tiers
 from portal.services.rewards import catalogue, editing
 from portal.services.rewards.vouchers import VoucherStateError, cancel_redemption, fulfil_redemption
 from portal.web.formatting import points as format_points
 from portal.web.rendering import render
+from portal.web.wording import voucher_refusal_text
 
 # -- the catalogue ---------------------------------------------------------------------------
 
@@ -199,7 +200,7 @@ def fulfil(redemption_id: int):
     try:
         fulfil_redemption(redemption, current_user)
     except VoucherStateError as refused:
-        return _voucher_page(redemption, status=409, error=str(refused))
+        return _voucher_page(redemption, status=409, error=voucher_refusal_text(refused))
     flash(_("Voucher %(code)s marked as used.", code=redemption.voucher_code_display), "success")
     return redirect(url_for("admin.redemption", redemption_id=redemption.id), 303)
 
@@ -213,7 +214,7 @@ def cancel(redemption_id: int):
     try:
         cancel_redemption(redemption, current_user, form.reason.data)
     except VoucherStateError as refused:
-        return _voucher_page(redemption, status=409, error=str(refused))
+        return _voucher_page(redemption, status=409, error=voucher_refusal_text(refused))
     flash(
         _(
             "Voucher %(code)s cancelled; %(points)s points returned to the member.",

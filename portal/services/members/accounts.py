@@ -13,7 +13,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import date
 
-from flask import current_app, url_for
+from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, TimestampSigner, URLSafeTimedSerializer
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
@@ -46,11 +46,6 @@ def find_member_by_referral_code(code: str) -> Member | None:
     if not code:
         return None
     return db.session.scalar(select(Member).where(Member.referral_code == code))
-
-
-def external_url(endpoint: str, **values) -> str:
-    """An absolute link for mail, built from PORTAL_BASE_URL and never from the Host header."""
-    return current_app.config["PORTAL_BASE_URL"] + url_for(endpoint, **values)
 
 
 # -- creating accounts -----------------------------------------------------------------------
@@ -125,8 +120,6 @@ def register_member(
             existing.email,
             "account_exists",
             member=existing,
-            login_url=external_url("auth.login"),
-            reset_url=external_url("auth.forgot_password"),
         )
         logger.info("registration attempt for the existing account %r", existing)
         return Registration(member=None)
@@ -178,7 +171,7 @@ def send_verification(member: Member, address: str) -> None:
         address,
         "verify_email",
         member=member,
-        verify_url=external_url("auth.verify_email", token=token),
+        token=token,
         changing=address != member.email,
     )
 
@@ -228,7 +221,7 @@ def request_password_reset(email: str) -> None:
         member.email,
         "reset_password",
         member=member,
-        reset_url=external_url("auth.reset_password", token=token),
+        token=token,
         valid_minutes=current_app.config["RESET_TOKEN_MAX_AGE"] // 60,
     )
 

@@ -13,10 +13,11 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
 
-from portal.clock import local_date, utcnow
+from portal.clock import utcnow
 from portal.extensions import db
 from portal.models import LedgerEntry, Member, Notification, Tier
 from portal.services.points.tiers import TierProgress, all_tiers, tier_progress
+from portal.services.programme.local_time import local_date
 from portal.services.programme.settings import programme_settings
 
 RECENT_ACTIVITY = 5
@@ -91,7 +92,7 @@ def group_expiries(
     return groups[:limit]
 
 
-def upcoming_expiries(member: Member, *, now: datetime) -> list[ExpiryGroup]:
+def member_expiries(member: Member, *, now: datetime) -> list[ExpiryGroup]:
     """The next expiry dates of unspent points: one query on the partial index
     (member_id, expires_at) WHERE remaining > 0."""
     rows = db.session.execute(
@@ -127,7 +128,7 @@ def dashboard_for(member: Member, *, now: datetime | None = None) -> Dashboard:
         progress=tier_progress(member, now=now, tiers=tiers),
         tiers=tiers,
         recent_activity=recent_activity(member),
-        expiries=upcoming_expiries(member, now=now),
+        expiries=member_expiries(member, now=now),
         today=local_date(now),
     )
 

@@ -172,7 +172,7 @@ def adjust_points(
             reason=reason,
             balance=f"{member.points_balance:,}",
         ),
-        link="/dashboard",
+        link=("member.dashboard", {}),
         dedupe_key=f"points-adjusted:{entry.id}",
     )
     record_audit(

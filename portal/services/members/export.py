@@ -22,8 +22,8 @@ from portal.models import (
     Redemption,
     TierChange,
 )
+from portal.services.programme.money import minor_to_decimal
 from portal.services.programme.settings import programme_settings
-from portal.web.formatting import minor_to_decimal
 
 FORMAT_VERSION = 1
 

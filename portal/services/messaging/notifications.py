@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 from flask_babel import force_locale
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from portal.clock import utcnow
@@ -22,12 +22,14 @@ def notify_member(
     *,
     title,
     body="",
-    link: str | None = None,
+    link: tuple[str, dict] | None = None,
     dedupe_key: str | None = None,
     email: bool = True,
 ) -> Notification | None:
     """Tell a member something, once per `dedupe_key`. `title` and `body` may be lazy strings:
-    they are rendered in the member's own language."""
+    they are rendered in the member's own language. `link` is (endpoint, arguments) of the page
+    with the details."""
+    link_endpoint, link_args = link if link is not None else (None, None)
     if dedupe_key is not None and db.session.scalar(
         select(Notification.id).where(Notification.dedupe_key == dedupe_key)
     ):
@@ -39,7 +41,8 @@ def notify_member(
         kind=kind,
         title=title_text,
         body=body_text,
-        link=link,
+        link_endpoint=link_endpoint,
+        link_args=link_args,
         dedupe_key=dedupe_key,
         created_at=utcnow(),
     )
@@ -56,7 +59,8 @@ def notify_member(
             dedupe_key=f"mail:{dedupe_key}" if dedupe_key else None,
             title=title_text,
             body=body_text,
-            link=link,
+            link_endpoint=link_endpoint,
+            link_args=link_args or {},
         )
     logger.info("notified %r: %s", member, kind)
     return notification
@@ -72,8 +76,6 @@ def unread_count(member: Member) -> int:
 
 def mark_all_read(member: Member) -> int:
     """Mark the member's unread notifications read; returns how many there were."""
-    from sqlalchemy import update
-
     return db.session.execute(
         update(Notification)
         .where(Notification.member_id == member.id, Notification.read_at.is_(None))

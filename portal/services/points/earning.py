@@ -13,8 +13,8 @@ from datetime import datetime
 from babel.numbers import format_decimal as babel_format_decimal
 from babel.numbers import get_currency_precision
 
-from portal.clock import programme_zone
 from portal.models import Member, Tier
+from portal.services.programme.local_time import programme_zone
 from portal.services.programme.settings import programme_settings
 
 

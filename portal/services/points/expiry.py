@@ -15,12 +15,12 @@ from flask_babel import force_locale, format_date, format_decimal
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from portal.clock import local_date, utcnow
+from portal.clock import utcnow
 from portal.extensions import db
-from portal.jobs import periodic_job
 from portal.models import LedgerEntry, Member
 from portal.services.messaging.notifications import notify_member
 from portal.services.points.ledger import expire_credit
+from portal.services.programme.local_time import local_date
 from portal.services.programme.settings import programme_settings
 
 logger = logging.getLogger(__name__)
@@ -45,7 +45,7 @@ def expire_due_points(*, now: datetime | None = None) -> int:
     return expired
 
 
-def upcoming_expiries(*, now: datetime, days: int) -> dict[tuple[int, date], int]:
+def points_expiring_by_member(*, now: datetime, days: int) -> dict[tuple[int, date], int]:
     """{(member_id, expiry date in the programme zone): points} for points expiring within
     `days`."""
     rows = db.session.execute(
@@ -67,7 +67,9 @@ def send_expiry_notices(*, now: datetime | None = None) -> int:
     now = now or utcnow()
     days = programme_settings().expiry_notice_days
     sent = 0
-    for (member_id, expiry_date), points in sorted(upcoming_expiries(now=now, days=days).items()):
+    for (member_id, expiry_date), points in sorted(
+        points_expiring_by_member(now=now, days=days).items()
+    ):
         member = db.session.get(Member, member_id)
         with force_locale(member.locale or "en"):
             when = format_date(expiry_date, "long")
@@ -84,7 +86,7 @@ def send_expiry_notices(*, now: datetime | None = None) -> int:
             "points_expiring",
             title=title,
             body=body,
-            link="/dashboard",
+            link=("member.dashboard", {}),
             dedupe_key=f"points-expiry:{member_id}:{expiry_date.isoformat()}",
         )
         if notice is not None:
@@ -94,11 +96,9 @@ def send_expiry_notices(*, now: datetime | None = None) -> int:
     return sent
 
 
-@periodic_job("points-expiry")
 def points_expiry_job() -> int:
     return expire_due_points()
 
 
-@periodic_job("points-expiry-notices")
 def expiry_notices_job() -> int:
     return send_expiry_notices()

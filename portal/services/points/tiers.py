@@ -16,13 +16,13 @@ from flask_babel import force_locale, format_date
 from flask_babel import gettext as _
 from sqlalchemy import case, func, or_, select, type_coerce
 
-from portal.clock import add_months, local_date, utcnow
+from portal.clock import add_months, utcnow
 from portal.extensions import db
-from portal.jobs import periodic_job
 from portal.models import Member, Purchase, Tier, TierChange
 from portal.models.base import UTCDateTime
 from portal.services.messaging.notifications import notify_member
 from portal.services.points.ledger import lock_member
+from portal.services.programme.local_time import local_date
 from portal.services.programme.settings import programme_settings
 
 logger = logging.getLogger(__name__)
@@ -265,7 +265,7 @@ def change_tier(
         "tier_change",
         title=title,
         body=body,
-        link="/dashboard",
+        link=("member.dashboard", {}),
         dedupe_key=f"tier-change:{change.id}",
     )
     logger.info("tier of %r: %s -> %s (%s)", member, from_tier.code, to_tier.code, reason)
@@ -326,7 +326,6 @@ def members_due_for_evaluation(now: datetime) -> list[int]:
     )
 
 
-@periodic_job("tier-evaluation")
 def evaluate_tiers(now: datetime | None = None) -> int:
     """Evaluate every member whose tier's kept-until date has passed; the number evaluated."""
     now = now or utcnow()

@@ -19,14 +19,14 @@ from sqlalchemy import delete, select
 
 from portal.clock import utcnow
 from portal.extensions import db
-from portal.jobs import periodic_job
 from portal.models import Member, Purchase, PurchaseImport, Tier
 from portal.services.messaging.audit import record_audit
 from portal.services.points.earning import compute_earning
+from portal.services.programme.money import amount_text
 from portal.services.programme.settings import programme_settings
 from portal.services.purchases.csv_file import COLUMNS, ITEM_COLUMNS, CsvRow, digest_of, read_rows
 from portal.services.purchases.input import InvalidPurchase, PurchaseInput, parse_purchase
-from portal.services.purchases.recording import amount_text, record_checked_purchase
+from portal.services.purchases.recording import record_checked_purchase
 
 logger = logging.getLogger(__name__)
 
@@ -280,7 +280,6 @@ def import_purchases(
     return ImportResult(imported=imported, skipped=skipped, points=points)
 
 
-@periodic_job("forget-old-purchase-files")
 def forget_old_uploads(now: datetime | None = None) -> int:
     """Delete files previewed but never imported after KEEP_UNIMPORTED; imported ones stay as
     the record of what was imported."""

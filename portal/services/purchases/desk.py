@@ -17,10 +17,10 @@ from portal.extensions import db
 from portal.models import Member, Purchase, PurchaseReturn
 from portal.services.members.cards import is_valid_card_number, normalise_card_number
 from portal.services.messaging.audit import record_audit
+from portal.services.programme.money import amount_text
 from portal.services.purchases.input import PurchaseInput
 from portal.services.purchases.recording import (
     InvalidReturn,
-    amount_text,
     record_checked_purchase,
     record_return,
 )

@@ -4,14 +4,14 @@ date range), one receipt with its items, returns and the ledger lines it caused.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import selectinload
 
-from portal.clock import programme_zone
 from portal.extensions import db
 from portal.models import LedgerEntry, Member, Purchase, PurchaseReturn
+from portal.services.programme.local_time import local_day_start
 
 PAGE_SIZE = 20
 
@@ -21,11 +21,6 @@ class PurchasePage:
     purchases: list[Purchase]
     next_cursor: int | None  # the id to pass as `before` for the next (older) page
     first: bool  # the newest page (no cursor given)
-
-
-def local_day_start(day: date) -> datetime:
-    """Midnight at the start of `day` in the programme's zone, as an aware datetime."""
-    return datetime.combine(day, time.min, tzinfo=programme_zone())
 
 
 def purchase_page(

@@ -16,10 +16,11 @@ from typing import Any
 from babel.numbers import get_currency_precision, is_currency
 from flask_babel import lazy_gettext as _l
 
-from portal.clock import programme_zone, utcnow
+from portal.clock import utcnow
 from portal.models import Member
 from portal.services.members.accounts import find_member_by_email
 from portal.services.members.cards import is_valid_card_number, normalise_card_number
+from portal.services.programme.local_time import programme_zone
 from portal.services.programme.settings import programme_settings
 
 # ¥100 million: more than any single receipt of the programme; larger is a typo or an attack.

@@ -337,10 +337,3 @@ def record_return(
         points,
     )
     return purchase_return, True
-
-
-def amount_text(amount_minor: int, currency: str) -> str:
-    """12345 -> "123.45": how amounts leave the portal in JSON and CSV (never a float)."""
-    from portal.web.formatting import minor_to_decimal
-
-    return str(minor_to_decimal(amount_minor, currency))

@@ -10,16 +10,17 @@ import logging
 import os
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, timedelta
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
-from portal.clock import programme_zone, utcnow
+from portal.clock import utcnow
 from portal.extensions import db
 from portal.models import Member, Redemption, Reward
 from portal.services.messaging.audit import record_audit
+from portal.services.programme.local_time import local_day_start, programme_zone
 
 logger = logging.getLogger(__name__)
 
@@ -112,13 +113,6 @@ def store_reward_image(stream) -> str:
     return name
 
 
-def local_day_start(day: date | None) -> datetime | None:
-    """Midnight at the start of `day` in the programme's zone, as a UTC datetime."""
-    if day is None:
-        return None
-    return datetime.combine(day, time(0), tzinfo=programme_zone()).astimezone(UTC)
-
-
 def window_dates(reward: Reward) -> tuple[date | None, date | None]:
     """The first and last day of the reward's window, as staff typed them."""
     zone = programme_zone()
@@ -135,7 +129,7 @@ def _apply(reward: Reward, changes: RewardChanges) -> dict:
     before = {name: getattr(reward, name, None) for name in EDITABLE_FIELDS}
     for name in EDITABLE_FIELDS:
         setattr(reward, name, getattr(changes, name))
-    reward.active_from = local_day_start(changes.available_from)
+    reward.active_from = local_day_start(changes.available_from) if changes.available_from else None
     reward.active_to = (
         local_day_start(changes.available_until + timedelta(days=1))
         if changes.available_until

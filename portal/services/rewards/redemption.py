@@ -16,8 +16,6 @@ import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from flask_babel import lazy_gettext as _l
-from flask_babel import ngettext
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -25,7 +23,7 @@ from portal.clock import utcnow
 from portal.extensions import db
 from portal.models import Member, Redemption, Reward, Tier
 from portal.services.points.ledger import InsufficientPoints, debit_points, lock_member
-from portal.web.formatting import local_date, points, tier_name
+from portal.services.refusals import Conflict
 
 logger = logging.getLogger(__name__)
 
@@ -42,10 +40,11 @@ COUNTED_STATUSES = ("issued", "fulfilled", "expired")
 
 @dataclass(frozen=True)
 class Reason:
-    """Why a member cannot redeem a reward: a code for programs, a sentence for people."""
+    """Why a member cannot redeem a reward: a code, and the values its sentence needs (the
+    words are the page's: portal/web/wording.py)."""
 
     code: str
-    message: str
+    values: dict = field(default_factory=dict)
 
 
 @dataclass
@@ -95,69 +94,46 @@ def check_eligibility(
     redeemed: int | None = None,
     ranks: dict[str, int] | None = None,
 ) -> Eligibility:
-    """Every reason the member cannot redeem the reward now, in words they can act on: the
+    """Every reason the member cannot redeem the reward now, each one they can act on: the
     active window, the tier, the per-member limit, the stock, a negative balance, the cost."""
     now = now or utcnow()
     ranks = ranks if ranks is not None else tier_ranks()
     result = Eligibility()
 
-    def refuse(code: str, message) -> None:
-        result.reasons.append(Reason(code, str(message)))
+    def refuse(code: str, **values) -> None:
+        result.reasons.append(Reason(code, values))
 
     if not reward.active:
-        refuse("inactive", _l("This reward is no longer offered."))
+        refuse("inactive")
     elif reward.active_from is not None and now < reward.active_from:
-        refuse(
-            "not_started",
-            _l("This reward can be redeemed from %(date)s.", date=local_date(reward.active_from)),
-        )
+        refuse("not_started", date=reward.active_from)
     elif reward.active_to is not None and now >= reward.active_to:
-        refuse("ended", _l("This reward has ended."))
+        refuse("ended")
     if reward.min_tier is not None and ranks.get(member.tier_code, 0) < ranks[reward.min_tier]:
-        refuse(
-            "below_tier",
-            _l("This reward is for %(tier)s members and above.", tier=tier_name(reward.tier)),
-        )
+        refuse("below_tier", tier=reward.tier)
     if reward.per_member_limit is not None:
         if redeemed is None:
             redeemed = member_redemption_count(member, reward)
         if redeemed >= reward.per_member_limit:
-            refuse(
-                "limit_reached",
-                ngettext(
-                    "You have already redeemed this reward the most times allowed (%(num)d).",
-                    "You have already redeemed this reward the most times allowed (%(num)d).",
-                    reward.per_member_limit,
-                ),
-            )
+            refuse("limit_reached", limit=reward.per_member_limit)
     if reward.stock is not None and reward.stock <= 0:
-        refuse("out_of_stock", _l("This reward is out of stock."))
+        refuse("out_of_stock")
     if member.points_balance < 0:
-        refuse(
-            "negative_balance",
-            _l(
-                "Your balance is below zero (%(balance)s points) after a return, so rewards "
-                "cannot be redeemed until it is positive again.",
-                balance=points(member.points_balance),
-            ),
-        )
+        refuse("negative_balance", balance=member.points_balance)
     elif member.points_balance < reward.points_cost:
         result.points_short = reward.points_cost - member.points_balance
-        refuse(
-            "not_enough_points",
-            _l("You need %(short)s more points.", short=points(result.points_short)),
-        )
+        refuse("not_enough_points", short=result.points_short)
     return result
 
 
 # -- redeeming -------------------------------------------------------------------------------
 
 
-class RedemptionRefused(Exception):
+class RedemptionRefused(Conflict):
     """The member may not redeem the reward; `reasons` says why."""
 
     def __init__(self, reasons: list[Reason]):
-        super().__init__("; ".join(r.message for r in reasons))
+        super().__init__(code=reasons[0].code if reasons else "refused")
         self.reasons = reasons
 
     @property
@@ -233,7 +209,7 @@ def redeem(
         execution_options={"synchronize_session": False},
     ).rowcount
     if taken != 1:
-        raise RedemptionRefused([Reason("out_of_stock", str(_l("This reward is out of stock.")))])
+        raise RedemptionRefused([Reason("out_of_stock")])
     try:
         debit_points(
             member,
@@ -251,8 +227,7 @@ def redeem(
         )
     except InsufficientPoints:
         short = reward.points_cost - member.points_balance
-        message = _l("You need %(short)s more points.", short=points(short))
-        raise RedemptionRefused([Reason("not_enough_points", str(message))]) from None
+        raise RedemptionRefused([Reason("not_enough_points", {"short": short})]) from None
     db.session.refresh(reward, attribute_names=["stock", "redemption_count"])
     logger.info("%r redeemed %r for %d points", member, reward, reward.points_cost)
     return redemption

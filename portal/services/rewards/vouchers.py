@@ -13,12 +13,11 @@ from sqlalchemy import select, update
 
 from portal.clock import utcnow
 from portal.extensions import db
-from portal.jobs import periodic_job
 from portal.models import Member, Redemption, Reward
 from portal.services.messaging.audit import record_audit
 from portal.services.messaging.notifications import notify_member
 from portal.services.points.ledger import credit_points, lock_member
-from portal.web.formatting import local_date
+from portal.services.refusals import Conflict
 
 logger = logging.getLogger(__name__)
 
@@ -26,23 +25,15 @@ logger = logging.getLogger(__name__)
 # -- staff actions ---------------------------------------------------------------------------
 
 
-class VoucherStateError(Exception):
-    """The voucher is not in a state that allows this action; the message says why."""
-
-
-def _status_problem(redemption: Redemption):
-    return {
-        "fulfilled": _l("This voucher was already used on %(date)s."),
-        "cancelled": _l("This voucher was cancelled on %(date)s."),
-        "expired": _l("This voucher expired on %(date)s."),
-    }.get(redemption.status)
+class VoucherStateError(Conflict):
+    """The voucher is not in a state that allows this action: `code` is its status
+    ("fulfilled", "cancelled", "expired") and `values["date"]` when it got there."""
 
 
 def _refuse_unless_issued(redemption: Redemption) -> None:
-    problem = _status_problem(redemption)
-    if problem is not None:
+    if redemption.status != "issued":
         when = redemption.fulfilled_at or redemption.cancelled_at or redemption.valid_until
-        raise VoucherStateError(str(problem % {"date": local_date(when)}))
+        raise VoucherStateError(code=redemption.status, date=when)
 
 
 def _claim(redemption: Redemption, **values) -> bool:
@@ -67,9 +58,7 @@ def fulfil_redemption(
     db.session.refresh(redemption)
     _refuse_unless_issued(redemption)
     if redemption.valid_until <= now:
-        raise VoucherStateError(
-            str(_l("This voucher expired on %(date)s.", date=local_date(redemption.valid_until)))
-        )
+        raise VoucherStateError(code="expired", date=redemption.valid_until)
     if not _claim(redemption, status="fulfilled", fulfilled_at=now, fulfilled_by_id=staff.id):
         _refuse_unless_issued(redemption)
     record_audit(
@@ -145,7 +134,7 @@ def cancel_redemption(
             reason=reason,
             points=redemption.points_spent,
         ),
-        link=f"/redemptions/{redemption.id}",
+        link=("rewards.voucher", {"redemption_id": redemption.id}),
         dedupe_key=f"redemption-cancelled:{redemption.id}",
     )
     record_audit(
@@ -195,7 +184,6 @@ def cancel_vouchers_of_closed_account(member: Member, *, now: datetime | None = 
 # -- expiry ----------------------------------------------------------------------------------
 
 
-@periodic_job("expire-vouchers")
 def expire_vouchers(*, now: datetime | None = None) -> int:
     """Vouchers still issued past `valid_until` become expired and their item goes back into
     stock; the points are not refunded (the reward's terms say how long a voucher is valid).
@@ -220,7 +208,7 @@ def expire_vouchers(*, now: datetime | None = None) -> int:
                 "Voucher %(code)s was not used before its end date.",
                 code=redemption.voucher_code_display,
             ),
-            link=f"/redemptions/{redemption.id}",
+            link=("rewards.voucher", {"redemption_id": redemption.id}),
             dedupe_key=f"redemption-expired:{redemption.id}",
             email=False,
         )

@@ -1,0 +1,29 @@
+"""The programme's local time: its time zone is a setting (default Asia/Shanghai), and the
+birthday months, expiry dates, 12-month windows and calendar months are counted in it.
+Timestamps stay in UTC; these turn them into the programme's dates and back."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time
+from zoneinfo import ZoneInfo
+
+from portal.clock import utcnow
+from portal.services.programme.settings import programme_settings
+
+
+def programme_zone() -> ZoneInfo:
+    return ZoneInfo(programme_settings().timezone)
+
+
+def local_now() -> datetime:
+    return utcnow().astimezone(programme_zone())
+
+
+def local_date(moment: datetime | None = None) -> date:
+    """The programme's date at `moment` (now by default)."""
+    return (moment or utcnow()).astimezone(programme_zone()).date()
+
+
+def local_day_start(day: date) -> datetime:
+    """Midnight at the start of `day` in the programme's zone, as an aware UTC datetime."""
+    return datetime.combine(day, time.min, tzinfo=programme_zone()).astimezone(UTC)

@@ -1,0 +1,50 @@
+"""Links that leave the page: absolute URLs for mail, and redirects that stay on the site."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import current_app, request
+
+
+def external_url(endpoint: str, **values) -> str:
+    """An absolute link for mail, built from PORTAL_BASE_URL and never from the Host header;
+    it works in a request and in `run-jobs` alike."""
+    base = urlsplit(current_app.config["PORTAL_BASE_URL"])
+    adapter = current_app.url_map.bind(
+        base.netloc, script_name=base.path or "/", url_scheme=base.scheme or "https"
+    )
+    return adapter.build(endpoint, values, force_external=True)
+
+
+def safe_next(target: str | None, default: str = "/dashboard") -> str:
+    """A redirect target on this site only: a path, never another host (`//evil`, `/\\evil`,
+    `https://evil`)."""
+    if not target:
+        return default
+    target = target.strip()
+    parts = urlsplit(target)
+    if (
+        parts.scheme
+        or parts.netloc
+        or not target.startswith("/")
+        or target.startswith("//")
+        or "\\" in target
+        or any(ord(c) < 32 for c in target)
+    ):
+        return default
+    return target
+
+
+def referrer_path() -> str | None:
+    """The page the request came from, when it is on this site."""
+    if not request.referrer:
+        return None
+    parts = urlsplit(request.referrer)
+    if parts.netloc != request.host:
+        return None
+    return parts.path + (f"?{parts.query}" if parts.query else "")
+
+
+def install_links(app) -> None:
+    app.jinja_env.globals["external_url"] = external_url
