@@ -1,7 +1,8 @@
 """What the portal tells people: in-app notifications and outgoing mail.
 
 Both are written in the same transaction as the change that causes them; mail is delivered
-after the commit (services/mail.py) and retried by `run-jobs` until the server accepts it.
+after the commit (services/messaging/delivery.py) and retried by `run-jobs` until the server
+accepts it.
 """
 
 from __future__ import annotations

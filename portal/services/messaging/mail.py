@@ -1,5 +1,5 @@
 """Outgoing mail: queued in the outbox table inside the caller's transaction. Delivery, after
-the commit and in its own transactions, is portal/mail_delivery.py."""
+the commit and in its own transactions, is delivery.py."""
 
 from __future__ import annotations
 
