@@ -8,7 +8,6 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
-from portal.extensions import db
 from portal.forms.admin_members import (
     BirthdayForm,
     MemberSearchForm,
@@ -18,6 +17,7 @@ from portal.forms.admin_members import (
 from portal.models import Member
 from portal.routes.admin.blueprint import bp
 from portal.services.members import desk
+from portal.web.edge import get_or_404
 from portal.web.formatting import points as format_points
 from portal.web.localized import tier_name
 from portal.web.rendering import render
@@ -37,13 +37,6 @@ def members():
         search=search,
         found=found,
     )
-
-
-def _member_or_404(member_id: int) -> Member:
-    member = db.session.get(Member, member_id)
-    if member is None:
-        abort(404)
-    return member
 
 
 def _tier_form(profile, formdata=None) -> TierForm:
@@ -75,12 +68,12 @@ def _member_page(member, *, status=200, birthday_form=None, points_form=None, ti
 
 @bp.get("/members/<int:member_id>")
 def member(member_id: int):
-    return _member_page(_member_or_404(member_id))
+    return _member_page(get_or_404(Member, member_id))
 
 
 @bp.post("/members/<int:member_id>/birthday")
 def member_birthday(member_id: int):
-    member = _member_or_404(member_id)
+    member = get_or_404(Member, member_id)
     form = BirthdayForm()
     if form.validate() and form.birthday.data == member.birthday:
         form.birthday.errors.append(_("This is already the birthday on record."))
@@ -93,7 +86,7 @@ def member_birthday(member_id: int):
 
 @bp.post("/members/<int:member_id>/points")
 def member_points(member_id: int):
-    member = _member_or_404(member_id)
+    member = get_or_404(Member, member_id)
     form = PointsAdjustmentForm()
     if not form.validate():
         return _member_page(member, status=422, points_form=form)
@@ -106,7 +99,7 @@ def member_points(member_id: int):
             balance_seen=form.seen_balance,
         )
     except desk.BalanceChanged:
-        member = _member_or_404(member_id)
+        member = get_or_404(Member, member_id)
         flash(
             _(
                 "Nothing was changed: the balance of %(name)s changed since the page was opened "
@@ -118,7 +111,7 @@ def member_points(member_id: int):
         )
         return _member_page(member, status=409)
     except desk.AdjustmentRefused:
-        member = _member_or_404(member_id)
+        member = get_or_404(Member, member_id)
         form.points.errors.append(
             _(
                 "%(name)s has only %(points)s points; a correction cannot take the balance "
@@ -141,7 +134,7 @@ def member_points(member_id: int):
 
 @bp.post("/members/<int:member_id>/tier")
 def member_tier(member_id: int):
-    member = _member_or_404(member_id)
+    member = get_or_404(Member, member_id)
     if not current_user.is_admin:
         abort(403)
     profile = desk.member_profile(member)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 
-from flask import abort, flash, redirect, request, url_for
+from flask import flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -16,6 +16,7 @@ from portal.services.purchases import desk
 from portal.services.purchases.history import ledger_lines_for
 from portal.services.purchases.input import InvalidPurchase, parse_amount, parse_purchase
 from portal.services.purchases.recording import InvalidReturn, ReceiptConflict, ReturnConflict
+from portal.web.edge import found_or_404
 from portal.web.formatting import money
 from portal.web.formatting import points as format_points
 from portal.web.rendering import render
@@ -91,13 +92,6 @@ def new_purchase():
     return redirect(url_for("admin.purchase", purchase_id=purchase.id), 303)
 
 
-def _purchase_or_404(purchase_id: int):
-    purchase = desk.purchase_for_staff(purchase_id)
-    if purchase is None:
-        abort(404)
-    return purchase
-
-
 def _purchase_page(purchase, *, return_form=None, status=200, error=None):
     if return_form is None:
         return_form = ReturnForm(formdata=None)
@@ -115,12 +109,12 @@ def _purchase_page(purchase, *, return_form=None, status=200, error=None):
 
 @bp.get("/purchases/<int:purchase_id>")
 def purchase(purchase_id: int):
-    return _purchase_page(_purchase_or_404(purchase_id))
+    return _purchase_page(found_or_404(desk.purchase_for_staff(purchase_id)))
 
 
 @bp.post("/purchases/<int:purchase_id>/return")
 def purchase_return(purchase_id: int):
-    purchase = _purchase_or_404(purchase_id)
+    purchase = found_or_404(desk.purchase_for_staff(purchase_id))
     form = ReturnForm()
     if not form.validate():
         if form.return_ref.errors:
@@ -144,9 +138,11 @@ def purchase_return(purchase_id: int):
     except InvalidReturn as invalid:
         for name, message in invalid.messages().items():
             (form.amount.errors if name == "amount" else form.form_errors).append(message)
-        return _purchase_page(_purchase_or_404(purchase_id), return_form=form, status=422)
+        return _purchase_page(
+            found_or_404(desk.purchase_for_staff(purchase_id)), return_form=form, status=422
+        )
     except ReturnConflict as conflict:
-        purchase = _purchase_or_404(purchase_id)
+        purchase = found_or_404(desk.purchase_for_staff(purchase_id))
         return _purchase_page(
             purchase,
             status=409,

@@ -6,13 +6,13 @@ from flask import abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from portal.extensions import db
 from portal.forms.rewards import CancelVoucherForm, FulfilForm, RewardForm, VoucherLookupForm
 from portal.models import Redemption, Reward
 from portal.routes.admin.blueprint import bp
 from portal.services.points.tiers import all_tiers
 from portal.services.rewards import catalogue, editing
 from portal.services.rewards.vouchers import VoucherStateError, cancel_redemption, fulfil_redemption
+from portal.web.edge import get_or_404
 from portal.web.formatting import points as format_points
 from portal.web.rendering import render
 from portal.web.wording import voucher_refusal_text
@@ -83,16 +83,9 @@ def new_reward():
     return _form_page(form)
 
 
-def _reward_or_404(reward_id: int) -> Reward:
-    reward = db.session.get(Reward, reward_id)
-    if reward is None:
-        abort(404)
-    return reward
-
-
 @bp.route("/rewards/<int:reward_id>/edit", methods=["GET", "POST"])
 def edit_reward(reward_id: int):
-    reward = _reward_or_404(reward_id)
+    reward = get_or_404(Reward, reward_id)
     if request.method == "GET":
         form = RewardForm(obj=reward, tiers=all_tiers())
         form.min_tier.data = reward.min_tier or ""
@@ -110,7 +103,7 @@ def edit_reward(reward_id: int):
 
 @bp.post("/rewards/<int:reward_id>/deactivate")
 def deactivate_reward(reward_id: int):
-    reward = _reward_or_404(reward_id)
+    reward = get_or_404(Reward, reward_id)
     if not FulfilForm().validate_on_submit():
         abort(400)
     editing.deactivate_reward(reward, staff=current_user)
@@ -123,7 +116,7 @@ def deactivate_reward(reward_id: int):
 
 @bp.post("/rewards/<int:reward_id>/delete")
 def delete_reward(reward_id: int):
-    reward = _reward_or_404(reward_id)
+    reward = get_or_404(Reward, reward_id)
     if not FulfilForm().validate_on_submit():
         abort(400)
     name = reward.name
@@ -169,13 +162,6 @@ def redemptions():
     )
 
 
-def _redemption_or_404(redemption_id: int) -> Redemption:
-    redemption = db.session.get(Redemption, redemption_id)
-    if redemption is None:
-        abort(404)
-    return redemption
-
-
 def _voucher_page(redemption, *, status=200, error=None, cancel_form=None):
     return render(
         "admin/redemptions/detail.html",
@@ -189,12 +175,12 @@ def _voucher_page(redemption, *, status=200, error=None, cancel_form=None):
 
 @bp.get("/redemptions/<int:redemption_id>")
 def redemption(redemption_id: int):
-    return _voucher_page(_redemption_or_404(redemption_id))
+    return _voucher_page(get_or_404(Redemption, redemption_id))
 
 
 @bp.post("/redemptions/<int:redemption_id>/fulfil")
 def fulfil(redemption_id: int):
-    redemption = _redemption_or_404(redemption_id)
+    redemption = get_or_404(Redemption, redemption_id)
     if not FulfilForm().validate_on_submit():
         abort(400)
     try:
@@ -207,7 +193,7 @@ def fulfil(redemption_id: int):
 
 @bp.post("/redemptions/<int:redemption_id>/cancel")
 def cancel(redemption_id: int):
-    redemption = _redemption_or_404(redemption_id)
+    redemption = get_or_404(Redemption, redemption_id)
     form = CancelVoucherForm()
     if not form.validate_on_submit():
         return _voucher_page(redemption, status=422, cancel_form=form)
