@@ -301,3 +301,15 @@ def test_the_till_no_longer_knows_a_closed_member(client, login, create_member):
     response = client.post("/api/v1/purchases", json=sale, headers=headers)
     assert response.status_code == 422
     assert "member" in response.get_json()["errors"]
+
+
+def test_the_account_page_gives_each_element_its_own_id(client, login):
+    """Four forms on one page: each CSRF field has an id of its own (valid HTML)."""
+    import re
+    from collections import Counter
+
+    login()
+    html = client.get("/account").get_data(as_text=True)
+    ids = Counter(re.findall(r'\sid="([^"]+)"', html))
+    assert html.count('name="csrf_token"') >= 4
+    assert [name for name, count in ids.items() if count > 1] == []
