@@ -6,7 +6,7 @@ validate the form (422) → call one service → respond (303 after a change).
 Routes never commit or roll back. Here, once per request, a response under 400 commits the
 session and anything else rolls it back, so a refused or failed request leaves nothing behind
 (a commit that fails becomes a 500 and nothing of the request is kept). The services' refusals
-(portal/services/refusals.py) become statuses in `portal.web.errors`.
+(portal/services/programme/refusals.py) become statuses in `portal.web.errors`.
 """
 
 from __future__ import annotations

@@ -10,7 +10,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from portal.extensions import db
-from portal.services.refusals import Conflict, Forbidden, Invalid, Missing, Refused
+from portal.services.programme.refusals import Conflict, Forbidden, Invalid, Missing, Refused
 
 logger = logging.getLogger(__name__)
 

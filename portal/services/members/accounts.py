@@ -24,7 +24,7 @@ from portal.models import LoginSession, Member
 from portal.services.members import cards
 from portal.services.members.passwords import hash_password, needs_rehash, verify_password
 from portal.services.messaging.mail import queue_mail
-from portal.services.refusals import Conflict
+from portal.services.programme.refusals import Conflict
 
 logger = logging.getLogger(__name__)
 

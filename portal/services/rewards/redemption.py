@@ -23,7 +23,7 @@ from portal.clock import utcnow
 from portal.extensions import db
 from portal.models import Member, Redemption, Reward, Tier
 from portal.services.points.ledger import InsufficientPoints, debit_points, lock_member
-from portal.services.refusals import Conflict
+from portal.services.programme.refusals import Conflict
 
 logger = logging.getLogger(__name__)
 

@@ -17,7 +17,7 @@ from portal.models import Member, Redemption, Reward
 from portal.services.messaging.audit import record_audit
 from portal.services.messaging.notifications import notify_member
 from portal.services.points.ledger import credit_points, lock_member
-from portal.services.refusals import Conflict
+from portal.services.programme.refusals import Conflict
 
 logger = logging.getLogger(__name__)
 
