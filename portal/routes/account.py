@@ -18,7 +18,6 @@ from portal.forms.account import (
 from portal.routes.auth import forget_browser_session
 from portal.services.members import accounts, closure
 from portal.services.members.export import export_member_data
-from portal.services.members.passwords import verify_password
 from portal.services.programme.local_time import local_date
 from portal.web.rendering import render
 
@@ -77,12 +76,16 @@ def update_profile():
 def change_password():
     form = ChangePasswordForm()
     if form.validate_on_submit():
-        if not verify_password(current_user.password_hash, form.current_password.data):
+        try:
+            accounts.change_password(
+                current_user,
+                form.current_password.data,
+                form.new_password.data,
+                keep_session=session.get("sid"),
+            )
+        except accounts.WrongPassword:
             form.current_password.errors.append(_("That is not your current password."))
         else:
-            accounts.change_password(
-                current_user, form.new_password.data, keep_session=session.get("sid")
-            )
             flash(_("Your password is changed. Other devices have been signed out."), "success")
             return redirect(url_for("account.account"), 303)
     return _page(status=422, password_form=form)
@@ -93,12 +96,13 @@ def change_password():
 def change_email():
     form = ChangeEmailForm()
     if form.validate_on_submit():
-        if not verify_password(current_user.password_hash, form.password.data):
+        try:
+            accounts.request_email_change(current_user, form.password.data, form.new_email.data)
+        except accounts.WrongPassword:
             form.password.errors.append(_("That is not your current password."))
-        elif accounts.normalise_email(form.new_email.data) == current_user.email:
+        except accounts.SameEmail:
             form.new_email.errors.append(_("This is already your email."))
         else:
-            accounts.request_email_change(current_user, form.new_email.data)
             flash(
                 _(
                     "To finish, open the link we sent to %(email)s. Until then we keep using "
@@ -128,13 +132,13 @@ def delete_account():
     form = CloseAccountForm()
     if current_user.is_staff:
         return _page(status=403, close_form=form)
-    valid = form.validate_on_submit()
-    if form.password.data and not verify_password(current_user.password_hash, form.password.data):
-        form.password.errors.append(_("That is not your current password."))
-        valid = False
-    if not valid:
+    if not form.validate_on_submit():
         return _page(status=422, close_form=form)
-    closure.close_account(current_user._get_current_object())
+    try:
+        closure.close_account(current_user._get_current_object(), form.password.data)
+    except accounts.WrongPassword:
+        form.password.errors.append(_("That is not your current password."))
+        return _page(status=422, close_form=form)
     forget_browser_session()
     flash(_("Your account is closed and your personal details are removed. Goodbye."), "success")
     return redirect(url_for("member.index"), 303)

@@ -13,14 +13,13 @@ from decimal import Decimal
 
 from flask import Blueprint, g, jsonify, request
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
 
-from portal.extensions import csrf, db
+from portal.extensions import csrf
 from portal.models import Member
-from portal.services.members.cards import is_valid_card_number, normalise_card_number
+from portal.services.members.accounts import find_member_by_card
 from portal.services.programme.money import amount_text
 from portal.services.purchases.api_tokens import authenticate_api_token
-from portal.services.purchases.input import InvalidPurchase, parse_amount, parse_purchase
+from portal.services.purchases.input import InvalidPurchase, parse_purchase, parse_return
 from portal.services.purchases.recording import (
     InvalidReturn,
     ReceiptConflict,
@@ -113,28 +112,18 @@ def create_return(receipt_no: str):
     if purchase is None:
         return api_error(404, "not_found", _l("No purchase has this receipt number."))
     try:
-        payload = json_body()
+        checked = parse_return(json_body(), purchase.currency)
+        purchase_return, created = record_return(
+            purchase,
+            amount=checked.amount,
+            return_ref=checked.return_ref,
+            reason=checked.reason,
+            api_token=g.api_token,
+        )
     except BadBody as error:
         return invalid({"body": error.args[0]})
-    errors = {}
-    try:
-        amount = parse_amount(payload.get("amount"), purchase.currency)
-    except ValueError as error:
-        errors["amount"] = error.args[0]
-    return_ref = payload.get("return_id")
-    if isinstance(return_ref, int) and not isinstance(return_ref, bool):
-        return_ref = str(return_ref)
-    if return_ref is not None and (not isinstance(return_ref, str) or len(return_ref) > 64):
-        errors["return_id"] = _l("A return id is text of at most 64 characters.")
-    reason = payload.get("reason") or ""
-    if not isinstance(reason, str):
-        errors["reason"] = _l("The reason is text.")
-    if errors:
-        return invalid(errors)
-    try:
-        purchase_return, created = record_return(
-            purchase, amount=amount, return_ref=return_ref, reason=reason, api_token=g.api_token
-        )
+    except InvalidPurchase as error:
+        return invalid(error.errors)
     except InvalidReturn as error:
         return invalid(error.errors)
     except ReturnConflict:
@@ -144,7 +133,7 @@ def create_return(receipt_no: str):
             _l("This return id is already recorded with another amount."),
             {"return_id": _l("Already recorded with another amount.")},
         )
-    member = db.session.get(Member, purchase.member_id)
+    member = purchase.member
     body = {
         "purchase_id": purchase.id,
         "receipt_no": purchase.receipt_no,
@@ -160,11 +149,8 @@ def create_return(receipt_no: str):
 
 @bp.get("/members/<card_number>")
 def member_by_card(card_number: str):
-    number = normalise_card_number(card_number)
-    member = None
-    if is_valid_card_number(number):
-        member = db.session.scalar(select(Member).where(Member.card_number == number))
-    if member is None or not member.is_active:
+    member = find_member_by_card(card_number)
+    if member is None:
         return api_error(404, "not_found", _l("No member has this card number."))
     body = {
         "name": member.name,

@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from portal.extensions import db
 from portal.models import LedgerEntry, Tier
+from portal.services.points.earning import earning_formula
 from portal.web.localized import localized
 from portal.web.navigation import current_locale_code
 
@@ -31,8 +32,6 @@ def _localized_detail(details: dict, key: str) -> str:
 
 
 def describe_entry(entry: LedgerEntry) -> str:
-    from portal.services.points.earning import earning_formula
-
     details = entry.details or {}
     receipt = details.get("receipt_no")
     if entry.kind == "earn" and receipt and "whole_units" in details:

@@ -24,9 +24,27 @@ from portal.models import LoginSession, Member
 from portal.services.members import cards
 from portal.services.members.passwords import hash_password, needs_rehash, verify_password
 from portal.services.messaging.mail import queue_mail
-from portal.services.programme.refusals import Conflict
+from portal.services.programme.refusals import Conflict, Invalid
 
 logger = logging.getLogger(__name__)
+
+
+class WrongPassword(Invalid):
+    """The current password given to confirm a change is not the member's."""
+
+    code = "wrong_password"
+
+
+class SameEmail(Invalid):
+    """The new email address asked for is already the member's."""
+
+    code = "same_email"
+
+
+def confirm_password(member: Member, password: str | None) -> None:
+    """Raise WrongPassword unless `password` is the member's current password."""
+    if not verify_password(member.password_hash, password or ""):
+        raise WrongPassword
 
 
 class TokenInvalid(Exception):
@@ -39,6 +57,15 @@ def normalise_email(email: str) -> str:
 
 def find_member_by_email(email: str) -> Member | None:
     return db.session.scalar(select(Member).where(Member.email == normalise_email(email)))
+
+
+def find_member_by_card(card_number: str) -> Member | None:
+    """The active member holding this card (a valid, normalised number), else None."""
+    number = cards.normalise_card_number(card_number)
+    if not cards.is_valid_card_number(number):
+        return None
+    member = db.session.scalar(select(Member).where(Member.card_number == number))
+    return member if member is not None and member.is_active else None
 
 
 def find_member_by_referral_code(code: str) -> Member | None:
@@ -251,8 +278,12 @@ def reset_password(token: str, new_password: str) -> Member:
     return member
 
 
-def change_password(member: Member, new_password: str, *, keep_session: str | None) -> None:
-    """Change the password and end every other signed-in session of the account."""
+def change_password(
+    member: Member, current_password: str, new_password: str, *, keep_session: str | None
+) -> None:
+    """Change the password, once the current one is confirmed, and end every other signed-in
+    session of the account."""
+    confirm_password(member, current_password)
     _set_password(member, new_password)
     end_all_sessions(member, except_token=keep_session)
     queue_mail(member.email, "password_changed", member=member)
@@ -265,10 +296,14 @@ def _set_password(member: Member, new_password: str) -> None:
     logger.info("password changed for %r", member)
 
 
-def request_email_change(member: Member, new_email: str) -> bool:
-    """Remember the new address and mail a confirmation link to it. Returns False (and sends
-    nothing) when the address belongs to another account; the page says the same either way."""
+def request_email_change(member: Member, password: str, new_email: str) -> bool:
+    """Remember the new address, once the current password is confirmed, and mail a
+    confirmation link to it. Returns False (and sends nothing) when the address belongs to
+    another account; the page says the same either way."""
+    confirm_password(member, password)
     new_email = normalise_email(new_email)
+    if new_email == member.email:
+        raise SameEmail
     if find_member_by_email(new_email) is not None:
         return False
     member.pending_email = new_email

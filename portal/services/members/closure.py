@@ -19,10 +19,11 @@ from sqlalchemy import delete
 from portal.clock import utcnow
 from portal.extensions import db
 from portal.models import Member, Notification
-from portal.services.members.accounts import end_all_sessions
+from portal.services.members.accounts import confirm_password, end_all_sessions
 from portal.services.members.passwords import hash_password
 from portal.services.messaging.audit import record_audit
 from portal.services.points.ledger import debit_points, lock_member
+from portal.services.programme.refusals import Forbidden
 from portal.services.rewards.vouchers import cancel_vouchers_of_closed_account
 
 logger = logging.getLogger(__name__)
@@ -30,7 +31,7 @@ logger = logging.getLogger(__name__)
 CLOSED_NAME = "Closed account"
 
 
-class StaffAccountRefused(Exception):
+class StaffAccountRefused(Forbidden):
     """Staff accounts are closed by an administrator, not from the member page."""
 
 
@@ -45,10 +46,12 @@ def closed_email(member: Member) -> str:
     return f"closed-{member.id}@invalid"
 
 
-def close_account(member: Member, *, now: datetime | None = None) -> Closure:
-    """Close and anonymise the member's own account. Refuses staff and admin accounts."""
+def close_account(member: Member, password: str, *, now: datetime | None = None) -> Closure:
+    """Close and anonymise the member's own account, once their password is confirmed.
+    Refuses staff and admin accounts."""
     if member.is_staff:
         raise StaffAccountRefused
+    confirm_password(member, password)
     now = now or utcnow()
     lock_member(member)
 

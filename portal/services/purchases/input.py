@@ -18,7 +18,7 @@ from flask_babel import lazy_gettext as _l
 
 from portal.clock import utcnow
 from portal.models import Member
-from portal.services.members.accounts import find_member_by_email
+from portal.services.members.accounts import find_member_by_card, find_member_by_email
 from portal.services.members.cards import is_valid_card_number, normalise_card_number
 from portal.services.programme.local_time import programme_zone
 from portal.services.programme.settings import programme_settings
@@ -163,10 +163,6 @@ def parse_receipt_no(value: Any) -> str:
 
 def find_member_for_purchase(value: Any) -> Member:
     """The member by email or card number (its check digit is checked before any lookup)."""
-    from sqlalchemy import select
-
-    from portal.extensions import db
-
     if not isinstance(value, str) or not value.strip():
         raise ValueError(_l("Give the member's email or card number."))
     text = value.strip()
@@ -178,8 +174,8 @@ def find_member_for_purchase(value: Any) -> Member:
     number = normalise_card_number(text)
     if not is_valid_card_number(number):
         raise ValueError(_l("This is not a valid card number: check the digits."))
-    member = db.session.scalar(select(Member).where(Member.card_number == number))
-    if member is None or not member.is_active:
+    member = find_member_by_card(number)
+    if member is None:
         raise ValueError(_l("No member has this card number."))
     return member
 
@@ -228,6 +224,35 @@ def parse_items(value: Any, currency: str) -> tuple[list[ItemInput], dict[str, A
                 )
             )
     return items, errors
+
+
+@dataclass
+class ReturnInput:
+    amount: int  # minor units
+    return_ref: str | None
+    reason: str
+
+
+def parse_return(raw: dict[str, Any], currency: str) -> ReturnInput:
+    """Check a return's fields (API body) at once; raise InvalidPurchase with a message per
+    wrong field. A numeric return id is kept as its text."""
+    errors: dict[str, Any] = {}
+    amount = 0
+    try:
+        amount = parse_amount(raw.get("amount"), currency)
+    except ValueError as error:
+        errors["amount"] = error.args[0]
+    return_ref = raw.get("return_id")
+    if isinstance(return_ref, int) and not isinstance(return_ref, bool):
+        return_ref = str(return_ref)
+    if return_ref is not None and (not isinstance(return_ref, str) or len(return_ref) > 64):
+        errors["return_id"] = _l("A return id is text of at most 64 characters.")
+    reason = raw.get("reason") or ""
+    if not isinstance(reason, str):
+        errors["reason"] = _l("The reason is text.")
+    if errors:
+        raise InvalidPurchase(errors)
+    return ReturnInput(amount=amount, return_ref=return_ref, reason=reason)
 
 
 def parse_purchase(raw: dict[str, Any], *, now: datetime | None = None) -> PurchaseInput:

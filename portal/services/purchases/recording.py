@@ -29,6 +29,7 @@ from portal.models import (
 from portal.models.purchases import CHANNELS
 from portal.services.points.earning import compute_earning, earning_formula
 from portal.services.points.ledger import credit_points, debit_points, lock_member
+from portal.services.points.tiers import upgrade_after_purchase
 from portal.services.programme.settings import programme_settings
 from portal.services.purchases.input import (
     CLOCK_SKEW,
@@ -213,8 +214,6 @@ def record_purchase(
         channel,
         earning.points,
     )
-
-    from portal.services.points.tiers import upgrade_after_purchase
 
     upgrade_after_purchase(member, purchase)
     return purchase, True
