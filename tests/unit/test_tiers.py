@@ -11,6 +11,7 @@ from portal.clock import add_months
 from portal.extensions import db
 from portal.models import Notification, TierChange
 from portal.services.points.tiers import evaluate_tiers, tier_progress
+from portal.services.programme.settings import update_setting
 
 
 def changes(member):
@@ -170,3 +171,17 @@ def test_the_upgrade_mail_leaves_once_the_whole_transaction_commits(create_membe
     db.session.commit()
     assert "Welcome to Silver" in mailbox.text_of(mailbox.last_to("upgrade.mail@example.com"))
     assert len(mailbox.to("upgrade.mail@example.com")) == 1
+
+
+def test_the_upgrade_notice_names_the_windows_the_programme_has_set(
+    create_member, create_purchase, clock
+):
+    update_setting("tier_window_months", 6)
+    update_setting("tier_keep_months", 18)
+    member = create_member()
+    create_purchase(member, "10500.00")
+    assert member.tier_code == "silver"
+    assert member.tier_kept_until == add_months(clock.now(), 18)
+    [notice] = notices(member)
+    assert "over the last 6 months brought you to Silver" in notice.body
+    assert "12 months" not in notice.body

@@ -12,7 +12,7 @@ import logging
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from flask_babel import force_locale, format_date
+from flask_babel import force_locale, format_date, ngettext
 from flask_babel import gettext as _
 from sqlalchemy import case, func, or_, select, type_coerce
 
@@ -225,6 +225,8 @@ def change_tier(
     db.session.flush()
     db.session.expire(member, ["tier"])
     upward = to_tier.rank > from_tier.rank
+    window_months = programme_settings().tier_window_months
+    keep_months = programme_settings().tier_keep_months
     with force_locale(member.locale or "en"):
         name = _tier_name_for(member, to_tier)
         if upward:
@@ -232,24 +234,34 @@ def change_tier(
         else:
             title = _("Your membership is now %(tier)s", tier=name)
         if kept_until is not None:
-            body = _(
-                "Your spending over the last 12 months brought you to %(tier)s. "
+            body = ngettext(
+                "Your spending over the last %(num)d month brought you to %(tier)s. "
                 "It is yours at least until %(date)s.",
+                "Your spending over the last %(num)d months brought you to %(tier)s. "
+                "It is yours at least until %(date)s.",
+                window_months,
                 tier=name,
                 date=format_date(local_date(kept_until), "long"),
             )
             if not upward:
-                body = _(
-                    "Your tier has been reviewed after the 12 months it was kept, and moved "
-                    "one level to %(tier)s. It is yours at least until %(date)s; spend more "
-                    "to move up again.",
+                body = ngettext(
+                    "Your tier has been reviewed after the %(num)d month it was kept, and "
+                    "moved one level to %(tier)s. It is yours at least until %(date)s; spend "
+                    "more to move up again.",
+                    "Your tier has been reviewed after the %(num)d months it was kept, and "
+                    "moved one level to %(tier)s. It is yours at least until %(date)s; spend "
+                    "more to move up again.",
+                    keep_months,
                     tier=name,
                     date=format_date(local_date(kept_until), "long"),
                 )
         else:
-            body = _(
-                "Your tier has been reviewed after the 12 months it was kept. Every purchase "
-                "brings you closer to the next tier."
+            body = ngettext(
+                "Your tier has been reviewed after the %(num)d month it was kept. Every "
+                "purchase brings you closer to the next tier.",
+                "Your tier has been reviewed after the %(num)d months it was kept. Every "
+                "purchase brings you closer to the next tier.",
+                keep_months,
             )
         if reason == "staff":
             body = _("Our staff have set your membership to %(tier)s.", tier=name)
