@@ -306,3 +306,25 @@ def test_run_jobs_expires_vouchers(app, runner, member, clock):
     result = runner.invoke(args=["run-jobs"])
     assert "expire-vouchers: 1" in result.output
     assert _reload(Redemption, redemption.id).status == "expired"
+
+
+def test_the_catalogue_and_the_redemption_check_agree_on_what_is_on_offer(app, member, clock):
+    """At each edge of the window (a second before, at, a second after), a reward is listed
+    exactly when redeeming it is not refused for its window."""
+    now = clock.now()
+    second = timedelta(seconds=1)
+    rewards = [
+        make_reward(name="Always"),
+        make_reward(name="Withdrawn", active=False),
+        make_reward(name="Opens in a second", active_from=now + second),
+        make_reward(name="Opens now", active_from=now),
+        make_reward(name="Opened a second ago", active_from=now - second),
+        make_reward(name="Ends in a second", active_to=now + second),
+        make_reward(name="Ends now", active_to=now),
+        make_reward(name="Ended a second ago", active_to=now - second),
+    ]
+    listed = set(db.session.scalars(select(Reward.name).where(rewards_service.on_offer(now))))
+    assert listed == {"Always", "Opens now", "Opened a second ago", "Ends in a second"}
+    for reward in rewards:
+        refusal = rewards_service.offer_refusal(reward, now)
+        assert (refusal is None) == (reward.name in listed), reward.name

@@ -18,6 +18,7 @@ from portal.services.rewards.redemption import (
     Eligibility,
     check_eligibility,
     normalise_voucher_code,
+    on_offer,
     tier_ranks,
 )
 
@@ -84,14 +85,6 @@ class RewardCard:
         return stock is not None and 0 < stock <= LOW_STOCK
 
 
-def _available_rewards(now: datetime):
-    return select(Reward).where(
-        Reward.active.is_(True),
-        or_(Reward.active_from.is_(None), Reward.active_from <= now),
-        or_(Reward.active_to.is_(None), Reward.active_to > now),
-    )
-
-
 def redeemed_counts(member: Member) -> dict[int, int]:
     """Reward id -> vouchers of this member counted against the per-member limit."""
     rows = db.session.execute(
@@ -109,7 +102,7 @@ def browse_catalogue(
     stands between the member and redeeming it."""
     now = now or utcnow()
     ranks = tier_ranks()
-    statement = _available_rewards(now)
+    statement = select(Reward).where(on_offer(now))
     if query.search:
         text = query.search
         statement = statement.where(

@@ -16,7 +16,7 @@ import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import ColumnElement, and_, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from portal.clock import utcnow
@@ -76,13 +76,26 @@ def member_redemption_count(member: Member, reward: Reward) -> int:
     )
 
 
-def is_available(reward: Reward, *, now: datetime | None = None) -> bool:
-    """Active and inside its window: listed in the catalogue."""
-    now = now or utcnow()
-    return (
-        reward.active
-        and (reward.active_from is None or reward.active_from <= now)
-        and (reward.active_to is None or now < reward.active_to)
+# -- on offer: active and inside [active_from, active_to) -------------------------------------
+
+
+def offer_refusal(reward: Reward, now: datetime) -> Reason | None:
+    """Why the reward is not on offer at `now`, or None when it is."""
+    if not reward.active:
+        return Reason("inactive")
+    if reward.active_from is not None and now < reward.active_from:
+        return Reason("not_started", {"date": reward.active_from})
+    if reward.active_to is not None and now >= reward.active_to:
+        return Reason("ended")
+    return None
+
+
+def on_offer(now: datetime) -> ColumnElement[bool]:
+    """offer_refusal's rule as a condition on Reward rows, for the catalogue's query."""
+    return and_(
+        Reward.active.is_(True),
+        or_(Reward.active_from.is_(None), Reward.active_from <= now),
+        or_(Reward.active_to.is_(None), Reward.active_to > now),
     )
 
 
@@ -103,12 +116,9 @@ def check_eligibility(
     def refuse(code: str, **values) -> None:
         result.reasons.append(Reason(code, values))
 
-    if not reward.active:
-        refuse("inactive")
-    elif reward.active_from is not None and now < reward.active_from:
-        refuse("not_started", date=reward.active_from)
-    elif reward.active_to is not None and now >= reward.active_to:
-        refuse("ended")
+    off_offer = offer_refusal(reward, now)
+    if off_offer is not None:
+        result.reasons.append(off_offer)
     if reward.min_tier is not None and ranks.get(member.tier_code, 0) < ranks[reward.min_tier]:
         refuse("below_tier", tier=reward.tier)
     if reward.per_member_limit is not None:
