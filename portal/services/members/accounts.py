@@ -47,7 +47,7 @@ def confirm_password(member: Member, password: str | None) -> None:
         raise WrongPassword
 
 
-class TokenInvalid(Exception):
+class TokenInvalid(Invalid):
     """A link that is tampered with, expired or already used."""
 
 
@@ -388,7 +388,7 @@ class PhoneInUse(Conflict):
     code = "phone_in_use"
 
 
-class BirthdayLocked(Exception):
+class BirthdayLocked(Conflict):
     """The birthday was set before; a change goes through staff."""
 
 

@@ -19,6 +19,7 @@ from portal.services.messaging.notifications import notify_member
 from portal.services.points.ledger import credit_points, debit_points, lock_member
 from portal.services.points.tiers import TierProgress, all_tiers, change_tier, qualifying_spend
 from portal.services.points.tiers import tier_progress as progress_of
+from portal.services.programme.refusals import Conflict, Invalid
 
 logger = logging.getLogger(__name__)
 
@@ -120,11 +121,11 @@ def correct_birthday(member: Member, birthday: date, *, reason: str, staff: Memb
     logger.info("birthday of %r corrected by %r", member, staff)
 
 
-class AdjustmentRefused(ValueError):
+class AdjustmentRefused(Invalid):
     """A debit larger than the member's balance."""
 
 
-class BalanceChanged(Exception):
+class BalanceChanged(Conflict):
     """The balance is no longer the one the staff member saw when they filled the form."""
 
 
@@ -152,7 +153,7 @@ def adjust_points(
         title = _l("%(points)s points added to your balance", points=f"{points:,}")
     else:
         if member.points_balance < -points:
-            raise AdjustmentRefused(member.points_balance)
+            raise AdjustmentRefused(balance=member.points_balance)
         entry = debit_points(
             member,
             "adjust_debit",

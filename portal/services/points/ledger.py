@@ -25,12 +25,13 @@ from portal.clock import add_months, utcnow
 from portal.extensions import db
 from portal.models import LedgerEntry, Member
 from portal.models.ledger import CREDIT_KINDS, DEBIT_KINDS
+from portal.services.programme.refusals import Conflict
 from portal.services.programme.settings import programme_settings
 
 logger = logging.getLogger(__name__)
 
 
-class InsufficientPoints(Exception):
+class InsufficientPoints(Conflict):
     """The balance does not cover a debit that must be covered."""
 
 

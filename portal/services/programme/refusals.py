@@ -26,12 +26,16 @@ class Refused(Exception):
         errors: dict[str, Any] | None = None,
         **values: Any,
     ):
-        super().__init__(str(message) if message is not None else (code or self.code))
+        # The message stays lazy (translated when shown); str() of the refusal words it.
+        super().__init__(message if message is not None else (code or self.code))
         self.message = message
         if code is not None:
             self.code = code
         self.errors: dict[str, Any] = dict(errors or {})
         self.values = values
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else self.code
 
     def messages(self) -> dict[str, str]:
         return {name: str(text) for name, text in self.errors.items()}

@@ -10,6 +10,8 @@ from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
 
+from portal.services.programme.refusals import Invalid
+
 MAX_IMPORT_BYTES = 2 * 1024 * 1024
 MAX_IMPORT_ROWS = 5000
 COLUMNS = ("member", "receipt_no", "amount", "currency", "purchased_at", "store")
@@ -29,7 +31,7 @@ NOT_CSV_SIGNATURES = (
 )
 
 
-class ImportRejected(ValueError):
+class ImportRejected(Invalid):
     """The file as a whole cannot be used; the message says why and what to do."""
 
 

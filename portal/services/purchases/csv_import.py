@@ -23,6 +23,7 @@ from portal.models import Member, Purchase, PurchaseImport, Tier
 from portal.services.messaging.audit import record_audit
 from portal.services.points.earning import compute_earning
 from portal.services.programme.money import amount_text
+from portal.services.programme.refusals import Conflict
 from portal.services.programme.settings import programme_settings
 from portal.services.purchases.csv_file import COLUMNS, ITEM_COLUMNS, CsvRow, digest_of, read_rows
 from portal.services.purchases.input import InvalidPurchase, PurchaseInput, parse_purchase
@@ -33,7 +34,7 @@ logger = logging.getLogger(__name__)
 KEEP_UNIMPORTED = timedelta(days=2)
 
 
-class ImportChanged(Exception):
+class ImportChanged(Conflict):
     """The stored file, or what it would import, is not what the preview showed."""
 
 

@@ -21,6 +21,7 @@ from portal.models import Member
 from portal.services.members.accounts import find_member_by_card, find_member_by_email
 from portal.services.members.cards import is_valid_card_number, normalise_card_number
 from portal.services.programme.local_time import programme_zone
+from portal.services.programme.refusals import Invalid
 from portal.services.programme.settings import programme_settings
 
 # ¥100 million: more than any single receipt of the programme; larger is a typo or an attack.
@@ -33,15 +34,11 @@ EARLIEST_PURCHASE = datetime(2000, 1, 1, tzinfo=UTC)
 RECEIPT_NO = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 
 
-class InvalidPurchase(ValueError):
+class InvalidPurchase(Invalid):
     """Bad input; `errors` maps each field to what is wrong with it (lazy strings)."""
 
     def __init__(self, errors: dict[str, Any]):
-        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
-        self.errors = errors
-
-    def messages(self) -> dict[str, str]:
-        return {name: str(message) for name, message in self.errors.items()}
+        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()), errors=errors)
 
 
 @dataclass

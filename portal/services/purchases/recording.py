@@ -30,6 +30,7 @@ from portal.models.purchases import CHANNELS
 from portal.services.points.earning import compute_earning, earning_formula
 from portal.services.points.ledger import credit_points, debit_points, lock_member
 from portal.services.points.tiers import upgrade_after_purchase
+from portal.services.programme.refusals import Conflict, Invalid
 from portal.services.programme.settings import programme_settings
 from portal.services.purchases.input import (
     CLOCK_SKEW,
@@ -43,27 +44,27 @@ from portal.services.purchases.input import (
 logger = logging.getLogger(__name__)
 
 
-class ReceiptConflict(Exception):
+class ReceiptConflict(Conflict):
     """The receipt number is already recorded for another member or another amount."""
+
+    code = "receipt_conflict"
 
     def __init__(self, purchase: Purchase):
         super().__init__(f"receipt {purchase.receipt_no} already recorded differently")
         self.purchase = purchase
 
 
-class InvalidReturn(ValueError):
+class InvalidReturn(Invalid):
     """A return that cannot be recorded; `errors` maps the field to the message."""
 
     def __init__(self, errors: dict):
-        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
-        self.errors = errors
-
-    def messages(self) -> dict[str, str]:
-        return {name: str(message) for name, message in self.errors.items()}
+        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()), errors=errors)
 
 
-class ReturnConflict(Exception):
+class ReturnConflict(Conflict):
     """The return reference is already recorded on this purchase with another amount."""
+
+    code = "return_conflict"
 
     def __init__(self, purchase_return: PurchaseReturn):
         super().__init__(f"return {purchase_return.return_ref} already recorded differently")

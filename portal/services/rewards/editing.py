@@ -21,6 +21,7 @@ from portal.extensions import db
 from portal.models import Member, Redemption, Reward
 from portal.services.messaging.audit import record_audit
 from portal.services.programme.local_time import local_day_start, programme_zone
+from portal.services.programme.refusals import Conflict, Invalid
 
 logger = logging.getLogger(__name__)
 
@@ -48,11 +49,11 @@ EDITABLE_FIELDS = (
 )
 
 
-class ImageRejected(Exception):
+class ImageRejected(Invalid):
     """The upload is not a PNG, JPEG or WebP image of at most 2 MB; the message says which."""
 
 
-class RewardInUse(Exception):
+class RewardInUse(Conflict):
     """The reward has vouchers, so it can only be deactivated."""
 
 
