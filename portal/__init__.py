@@ -59,6 +59,9 @@ def create_app(config: type[Config] | None = None, **overrides) -> Flask:
     from portal.web.wording import install_wording
 
     install_wording(app)
+    from portal.web.labels import install_labels
+
+    install_labels(app)
     install_after_commit_delivery()
 
     from portal.routes import register_blueprints
@@ -184,12 +187,9 @@ def _install_request_hooks(app: Flask) -> None:
             unread = g.get("unread_notifications")
             if unread is None:
                 unread = g.unread_notifications = unread_count(current_user)
-        from flask_babel import lazy_gettext as _l
-
         from portal.web.navigation import current_locale_code, member_nav
 
         return {
-            "role_labels": {"member": _l("Member"), "staff": _l("Staff"), "admin": _l("Admin")},
             "member_nav": member_nav,
             "current_locale_code": current_locale_code,
             "programme": programme_settings(),

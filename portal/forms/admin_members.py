@@ -9,7 +9,6 @@ from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
     HiddenField,
-    IntegerField,
     RadioField,
     SearchField,
     SelectField,
@@ -20,12 +19,11 @@ from wtforms.validators import (
     DataRequired,
     InputRequired,
     Length,
-    NumberRange,
     Optional,
     ValidationError,
 )
 
-from portal.forms.fields import strip
+from portal.forms.fields import strip, whole_number_field
 from portal.services.members.desk import MAX_ADJUSTMENT
 from portal.services.programme.local_time import local_date
 
@@ -78,17 +76,12 @@ class PointsAdjustmentForm(FlaskForm):
         default="credit",
         validators=[InputRequired(_l("Choose whether to add or take away points."))],
     )
-    points = IntegerField(
+    points = whole_number_field(
         _l("Points"),
-        validators=[
-            InputRequired(_l("Enter a whole number of points.")),
-            NumberRange(
-                min=1,
-                max=MAX_ADJUSTMENT,
-                message=_l("Enter a whole number of points from 1 to 1,000,000."),
-            ),
-        ],
-        render_kw={"inputmode": "numeric", "min": 1, "max": MAX_ADJUSTMENT},
+        low=1,
+        high=MAX_ADJUSTMENT,
+        message=_l("Enter a whole number of points from 1 to 1,000,000."),
+        required=_l("Enter a whole number of points."),
     )
     reason = _reason(
         _l("Reason"), _l("Say why the points change; the member reads it in their activity.")

@@ -47,6 +47,21 @@ def plausible_birthday(form, field):
         raise ValidationError(_l("Please check the year."))
 
 
+def whole_number_field(label, *, low: int, high: int, message, required=None, **kwargs):
+    """A whole number from `low` to `high` (`message` says so), typed with the phone's number
+    pad. With `required` (the message for an empty field) it must be given, else it is optional."""
+    from wtforms import IntegerField
+    from wtforms.validators import InputRequired, NumberRange, Optional
+
+    presence = InputRequired(required) if required is not None else Optional()
+    return IntegerField(
+        label,
+        validators=[presence, NumberRange(min=low, max=high, message=message)],
+        render_kw={"inputmode": "numeric", "min": low, "max": high},
+        **kwargs,
+    )
+
+
 def email_field(label):
     """An email address: required, at most 254 characters, shaped like name@example.com."""
     from wtforms import EmailField

@@ -10,7 +10,6 @@ from wtforms import (
     BooleanField,
     DateField,
     HiddenField,
-    IntegerField,
     SearchField,
     SelectField,
     StringField,
@@ -19,15 +18,13 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import (
     DataRequired,
-    InputRequired,
     Length,
-    NumberRange,
     Optional,
     ValidationError,
 )
 
-from portal.forms.fields import strip
-from portal.services.rewards.catalogue import CATEGORY_LABELS, SORT_LABELS, TYPE_LABELS
+from portal.forms.fields import strip, whole_number_field
+from portal.web.labels import CATEGORY_LABELS, SORT_LABELS, TYPE_LABELS
 from portal.web.localized import tier_name
 
 MAX_POINTS_COST = 1_000_000
@@ -96,58 +93,38 @@ class RewardForm(FlaskForm):
     terms_zh = TextAreaField(_l("Terms in Chinese"), filters=[strip], validators=[Length(max=4000)])
     category = SelectField(_l("Category"), choices=_choices(CATEGORY_LABELS.items()))
     reward_type = SelectField(_l("Type"), choices=_choices(TYPE_LABELS.items()))
-    points_cost = IntegerField(
+    points_cost = whole_number_field(
         _l("Cost in points"),
-        validators=[
-            InputRequired(_l("Enter the cost in points.")),
-            NumberRange(
-                min=1,
-                max=MAX_POINTS_COST,
-                message=_l("The cost is a whole number of points from 1 to 1,000,000."),
-            ),
-        ],
-        render_kw={"inputmode": "numeric", "min": 1, "max": MAX_POINTS_COST},
+        low=1,
+        high=MAX_POINTS_COST,
+        message=_l("The cost is a whole number of points from 1 to 1,000,000."),
+        required=_l("Enter the cost in points."),
     )
-    stock = IntegerField(
+    stock = whole_number_field(
         _l("Stock"),
-        validators=[
-            Optional(),
-            NumberRange(
-                min=0,
-                max=MAX_STOCK,
-                message=_l("Stock is a whole number from 0 to 100,000, or empty for unlimited."),
-            ),
-        ],
+        low=0,
+        high=MAX_STOCK,
+        message=_l("Stock is a whole number from 0 to 100,000, or empty for unlimited."),
         description=_l("Leave empty for unlimited."),
-        render_kw={"inputmode": "numeric", "min": 0, "max": MAX_STOCK},
     )
-    per_member_limit = IntegerField(
+    per_member_limit = whole_number_field(
         _l("Limit per member"),
-        validators=[
-            Optional(),
-            NumberRange(
-                min=1,
-                max=MAX_PER_MEMBER,
-                message=_l("The limit is from 1 to 100 per member, or empty for no limit."),
-            ),
-        ],
+        low=1,
+        high=MAX_PER_MEMBER,
+        message=_l("The limit is from 1 to 100 per member, or empty for no limit."),
         description=_l("Leave empty for no limit."),
-        render_kw={"inputmode": "numeric", "min": 1, "max": MAX_PER_MEMBER},
     )
     min_tier = SelectField(_l("Lowest tier that can redeem it"))
     active = BooleanField(_l("Offered in the catalogue"), default=True)
     active_from = DateField(_l("Available from"), validators=[Optional()])
     active_to = DateField(_l("Available until (last day)"), validators=[Optional()])
-    voucher_valid_days = IntegerField(
+    voucher_valid_days = whole_number_field(
         _l("Voucher valid for (days)"),
+        low=1,
+        high=MAX_VALID_DAYS,
+        message=_l("A voucher is valid from 1 to 730 days."),
+        required=_l("Enter how many days a voucher stays valid."),
         default=60,
-        validators=[
-            InputRequired(_l("Enter how many days a voucher stays valid.")),
-            NumberRange(
-                min=1, max=MAX_VALID_DAYS, message=_l("A voucher is valid from 1 to 730 days.")
-            ),
-        ],
-        render_kw={"inputmode": "numeric", "min": 1, "max": MAX_VALID_DAYS},
     )
     image = FileField(
         _l("Image"),

@@ -12,9 +12,6 @@ from flask_login import current_user, login_required
 from portal.forms.rewards import CatalogueForm, RedeemForm
 from portal.services.points.tiers import all_tiers
 from portal.services.rewards.catalogue import (
-    CATEGORY_LABELS,
-    STATUS_LABELS,
-    TYPE_LABELS,
     CatalogueQuery,
     browse_catalogue,
     member_voucher,
@@ -46,9 +43,6 @@ def reward_image_url(reward) -> str:
 @bp.app_context_processor
 def reward_labels():
     return {
-        "category_labels": CATEGORY_LABELS,
-        "reward_type_labels": TYPE_LABELS,
-        "voucher_status_labels": STATUS_LABELS,
         "reward_window": window_dates,
     }
 

@@ -62,7 +62,6 @@ def _member_page(member, *, status=200, birthday_form=None, points_form=None, ti
         or PointsAdjustmentForm(formdata=None, balance_seen=member.points_balance),
         tier_form=tier_form or _tier_form(profile),
         tier_names={tier.code: tier_name(tier) for tier in profile.tiers},
-        tier_change_labels=desk.TIER_CHANGE_LABELS,
     )
 
 

@@ -103,7 +103,6 @@ def _purchase_page(purchase, *, return_form=None, status=200, error=None):
         ledger_lines=ledger_lines_for(purchase),
         return_form=return_form,
         error=error,
-        channel_labels=desk.CHANNEL_LABELS,
     )
 
 

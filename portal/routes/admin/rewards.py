@@ -8,6 +8,7 @@ from flask_login import current_user
 
 from portal.forms.rewards import CancelVoucherForm, FulfilForm, RewardForm, VoucherLookupForm
 from portal.models import Redemption, Reward
+from portal.models.rewards import REDEMPTION_STATUSES
 from portal.routes.admin.blueprint import bp
 from portal.services.points.tiers import all_tiers
 from portal.services.rewards import catalogue, editing
@@ -152,7 +153,7 @@ def redemptions():
             return redirect(url_for("admin.redemption", redemption_id=found.id), 303)
         not_found = form.code.data
     shown = request.args.get("status", "")
-    shown = shown if shown in catalogue.STATUS_LABELS else ""
+    shown = shown if shown in REDEMPTION_STATUSES else ""
     return render(
         "admin/redemptions/index.html",
         form=form,

@@ -203,18 +203,23 @@ def send_verification(member: Member, address: str) -> None:
     )
 
 
-def verify_email(token: str) -> Member:
-    """Confirm the address in a verification link: the member's own, or the new one they
-    asked to change to."""
+def _read_link(purpose: str, token: str, max_age_setting: str) -> tuple[dict, Member]:
+    """The payload of a signed link and the member it names; TokenInvalid when the link is
+    tampered with, too old or names nobody."""
     try:
-        payload = _serializer("verify-email").loads(
-            token, max_age=current_app.config["EMAIL_TOKEN_MAX_AGE"]
-        )
+        payload = _serializer(purpose).loads(token, max_age=current_app.config[max_age_setting])
     except (BadSignature, SignatureExpired) as exc:
         raise TokenInvalid from exc
     member = db.session.get(Member, payload.get("m"))
     if member is None:
         raise TokenInvalid
+    return payload, member
+
+
+def verify_email(token: str) -> Member:
+    """Confirm the address in a verification link: the member's own, or the new one they
+    asked to change to."""
+    payload, member = _read_link("verify-email", token, "EMAIL_TOKEN_MAX_AGE")
     address = payload.get("e")
     now = utcnow()
     if address == member.email:
@@ -254,14 +259,8 @@ def request_password_reset(email: str) -> None:
 
 
 def member_for_reset_token(token: str) -> Member:
-    try:
-        payload = _serializer("reset-password").loads(
-            token, max_age=current_app.config["RESET_TOKEN_MAX_AGE"]
-        )
-    except (BadSignature, SignatureExpired) as exc:
-        raise TokenInvalid from exc
-    member = db.session.get(Member, payload.get("m"))
-    if member is None or payload.get("p") != _password_fingerprint(member):
+    payload, member = _read_link("reset-password", token, "RESET_TOKEN_MAX_AGE")
+    if payload.get("p") != _password_fingerprint(member):
         raise TokenInvalid
     return member
 

@@ -24,11 +24,6 @@ from portal.services.programme.refusals import Conflict, Invalid
 logger = logging.getLogger(__name__)
 
 PAGE_SIZE = 25
-TIER_CHANGE_LABELS = {
-    "upgrade": _l("upgraded by a purchase"),
-    "evaluation": _l("yearly review"),
-    "staff": _l("changed by staff"),
-}
 MAX_ADJUSTMENT = 1_000_000
 
 

@@ -28,11 +28,6 @@ from portal.services.purchases.recording import (
 logger = logging.getLogger(__name__)
 
 PAGE_SIZE = 25
-CHANNEL_LABELS = {
-    "api": _l("sent by a till or the online shop"),
-    "staff": _l("entered by staff"),
-    "import": _l("imported from a CSV file"),
-}
 
 
 @dataclass

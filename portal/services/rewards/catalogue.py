@@ -6,12 +6,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select
 
 from portal.clock import utcnow
 from portal.extensions import db
 from portal.models import Member, Redemption, Reward
+from portal.models.rewards import REDEMPTION_STATUSES, REWARD_CATEGORIES
 from portal.services.rewards.redemption import (
     COUNTED_STATUSES,
     LOW_STOCK,
@@ -22,31 +22,7 @@ from portal.services.rewards.redemption import (
     tier_ranks,
 )
 
-CATEGORY_LABELS = {
-    "jewellery_care": _l("Jewellery care"),
-    "watch_service": _l("Watch service"),
-    "gifts": _l("Gifts"),
-    "experiences": _l("Experiences"),
-    "vouchers": _l("Vouchers"),
-    "events": _l("Events"),
-}
-TYPE_LABELS = {
-    "in_store": _l("Collected in a boutique"),
-    "discount_voucher": _l("Discount voucher"),
-    "event_entry": _l("Event entry"),
-}
-STATUS_LABELS = {
-    "issued": _l("Ready to use"),
-    "fulfilled": _l("Used"),
-    "cancelled": _l("Cancelled"),
-    "expired": _l("Expired"),
-}
-SORT_LABELS = {
-    "popular": _l("Most popular"),
-    "cost": _l("Points: low to high"),
-    "cost_desc": _l("Points: high to low"),
-    "newest": _l("Newest"),
-}
+SORTS = ("popular", "cost", "cost_desc", "newest")
 # tier filter: "" every reward, "mine" those my tier opens, or a tier code (that tier's own).
 MY_TIER = "mine"
 
@@ -63,10 +39,10 @@ class CatalogueQuery:
         """Unknown values (an edited URL) fall back to "everything", never an error."""
         return CatalogueQuery(
             search=(self.search or "").strip()[:100],
-            category=self.category if self.category in CATEGORY_LABELS else "",
+            category=self.category if self.category in REWARD_CATEGORIES else "",
             affordable=bool(self.affordable),
             tier=self.tier if self.tier == MY_TIER or self.tier in tier_codes else "",
-            sort=self.sort if self.sort in SORT_LABELS else "popular",
+            sort=self.sort if self.sort in SORTS else "popular",
         )
 
     @property
@@ -183,6 +159,6 @@ def find_voucher(typed_code: str) -> Redemption | None:
 
 def recent_redemptions(status: str = "", limit: int = 50) -> list[Redemption]:
     statement = select(Redemption).order_by(Redemption.id.desc()).limit(limit)
-    if status in STATUS_LABELS:
+    if status in REDEMPTION_STATUSES:
         statement = statement.where(Redemption.status == status)
     return list(db.session.scalars(statement))

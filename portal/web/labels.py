@@ -1,0 +1,59 @@
+"""What people read for the codes the rules store: reward categories and types, voucher states,
+catalogue orders, purchase channels, tier-change reasons and roles. The rules know the codes
+(portal/models); the words are the web's, in the reader's language.
+"""
+
+from __future__ import annotations
+
+from flask import Flask
+from flask_babel import lazy_gettext as _l
+
+CATEGORY_LABELS = {
+    "jewellery_care": _l("Jewellery care"),
+    "watch_service": _l("Watch service"),
+    "gifts": _l("Gifts"),
+    "experiences": _l("Experiences"),
+    "vouchers": _l("Vouchers"),
+    "events": _l("Events"),
+}
+TYPE_LABELS = {
+    "in_store": _l("Collected in a boutique"),
+    "discount_voucher": _l("Discount voucher"),
+    "event_entry": _l("Event entry"),
+}
+STATUS_LABELS = {
+    "issued": _l("Ready to use"),
+    "fulfilled": _l("Used"),
+    "cancelled": _l("Cancelled"),
+    "expired": _l("Expired"),
+}
+SORT_LABELS = {
+    "popular": _l("Most popular"),
+    "cost": _l("Points: low to high"),
+    "cost_desc": _l("Points: high to low"),
+    "newest": _l("Newest"),
+}
+CHANNEL_LABELS = {
+    "api": _l("sent by a till or the online shop"),
+    "staff": _l("entered by staff"),
+    "import": _l("imported from a CSV file"),
+}
+TIER_CHANGE_LABELS = {
+    "upgrade": _l("upgraded by a purchase"),
+    "evaluation": _l("yearly review"),
+    "staff": _l("changed by staff"),
+}
+ROLE_LABELS = {"member": _l("Member"), "staff": _l("Staff"), "admin": _l("Admin")}
+
+
+def install_labels(app: Flask) -> None:
+    @app.context_processor
+    def labels():
+        return {
+            "category_labels": CATEGORY_LABELS,
+            "reward_type_labels": TYPE_LABELS,
+            "voucher_status_labels": STATUS_LABELS,
+            "channel_labels": CHANNEL_LABELS,
+            "tier_change_labels": TIER_CHANGE_LABELS,
+            "role_labels": ROLE_LABELS,
+        }
