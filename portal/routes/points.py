@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, request, send_from_directory
+from flask import Blueprint, current_app, request, send_from_directory
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from portal.forms.purchases import PurchaseFilterForm
 from portal.services.purchases.history import ledger_lines_for, purchase_for_member, purchase_page
 from portal.web.card_qr import card_qr_svg
+from portal.web.edge import found_or_404
 from portal.web.rendering import render, wanted_fragment
 
 bp = Blueprint("points", __name__)
@@ -45,9 +46,7 @@ def purchases():
 @bp.get("/purchases/<int:purchase_id>")
 @login_required
 def purchase_detail(purchase_id: int):
-    purchase = purchase_for_member(current_user, purchase_id)
-    if purchase is None:
-        abort(404)
+    purchase = found_or_404(purchase_for_member(current_user, purchase_id))
     return render(
         "points/purchase_detail.html",
         purchase=purchase,

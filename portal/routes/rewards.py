@@ -20,6 +20,7 @@ from portal.services.rewards.catalogue import (
 )
 from portal.services.rewards.editing import upload_dir, window_dates
 from portal.services.rewards.redemption import RedemptionRefused, check_eligibility, redeem
+from portal.web.edge import found_or_404
 from portal.web.qr import qr_svg
 from portal.web.rendering import render
 from portal.web.wording import reason_text
@@ -69,13 +70,6 @@ def catalogue():
     )
 
 
-def _reward_or_404(reward_id: int):
-    reward = reward_for_member(reward_id)
-    if reward is None:
-        abort(404)
-    return reward
-
-
 def _reward_page(reward, *, status=200, refusal=None):
     eligibility = check_eligibility(current_user, reward)
     return render(
@@ -90,14 +84,14 @@ def _reward_page(reward, *, status=200, refusal=None):
 @bp.get("/rewards/<int:reward_id>")
 @login_required
 def detail(reward_id: int):
-    return _reward_page(_reward_or_404(reward_id))
+    return _reward_page(found_or_404(reward_for_member(reward_id)))
 
 
 @bp.get("/rewards/<int:reward_id>/redeem")
 @login_required
 def confirm(reward_id: int):
     """The confirmation step: the cost, the balance before and after, and the final button."""
-    reward = _reward_or_404(reward_id)
+    reward = found_or_404(reward_for_member(reward_id))
     eligibility = check_eligibility(current_user, reward)
     if not eligibility.can_redeem:
         return _reward_page(reward)
@@ -108,7 +102,7 @@ def confirm(reward_id: int):
 @bp.post("/rewards/<int:reward_id>/redeem")
 @login_required
 def redeem_reward(reward_id: int):
-    reward = _reward_or_404(reward_id)
+    reward = found_or_404(reward_for_member(reward_id))
     form = RedeemForm()
     if not form.validate_on_submit():
         return _reward_page(
@@ -135,9 +129,7 @@ def redemptions():
 @bp.get("/redemptions/<int:redemption_id>")
 @login_required
 def voucher(redemption_id: int):
-    redemption = member_voucher(current_user, redemption_id)
-    if redemption is None:
-        abort(404)
+    redemption = found_or_404(member_voucher(current_user, redemption_id))
     code_svg = qr_svg(redemption.voucher_code_display, css_class="voucher-qr")
     return render("rewards/voucher.html", redemption=redemption, qr_svg=code_svg)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Response, abort, flash, redirect, request, url_for
+from flask import Response, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -14,6 +14,7 @@ from portal.routes.admin.blueprint import bp
 from portal.services.purchases import csv_file, csv_import
 from portal.services.purchases.input import InvalidPurchase
 from portal.services.purchases.recording import ReceiptConflict
+from portal.web.edge import found_or_404
 from portal.web.rendering import render
 
 logger = logging.getLogger(__name__)
@@ -62,13 +63,6 @@ def import_template():
     )
 
 
-def _upload_or_404(token: str):
-    upload = csv_import.find_upload(token, current_user)
-    if upload is None:
-        abort(404)
-    return upload
-
-
 def _preview_page(upload, *, status=200, error=None):
     if upload.imported_at is not None:
         return render("admin/purchases/import_done.html", status=status, upload=upload)
@@ -99,12 +93,12 @@ def _preview_page(upload, *, status=200, error=None):
 
 @bp.get("/purchases/import/<token>")
 def import_preview(token: str):
-    return _preview_page(_upload_or_404(token))
+    return _preview_page(found_or_404(csv_import.find_upload(token, current_user)))
 
 
 @bp.post("/purchases/import/<token>")
 def import_confirm(token: str):
-    upload = _upload_or_404(token)
+    upload = found_or_404(csv_import.find_upload(token, current_user))
     form = ImportConfirmForm()
     if not form.validate():
         return _preview_page(
@@ -122,7 +116,7 @@ def import_confirm(token: str):
         )
     except (csv_import.ImportChanged, csv_file.ImportRejected, ReceiptConflict, InvalidPurchase):
         return _preview_page(
-            _upload_or_404(token),
+            found_or_404(csv_import.find_upload(token, current_user)),
             status=409,
             error=_(
                 "Nothing was imported: the file or the receipts it names changed since this "
@@ -132,7 +126,7 @@ def import_confirm(token: str):
     except Exception:  # noqa: BLE001 - whatever failed, the whole import is undone and said so
         logger.exception("import of purchase file %s failed; nothing imported", token)
         return _preview_page(
-            _upload_or_404(token),
+            found_or_404(csv_import.find_upload(token, current_user)),
             status=500,
             error=_(
                 "Nothing was imported: something went wrong on our side while importing. "
