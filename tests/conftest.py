@@ -15,6 +15,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 
 import pytest
 from aiosmtpd.controller import Controller
@@ -28,6 +29,7 @@ from portal import create_app
 from portal.extensions import db, limiter
 
 CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
+IDEMPOTENCY_FIELD = re.compile(r'name="idempotency_key"[^>]*value="([^"]+)"')
 DEFAULT_PASSWORD = "velvet-lantern-orchid-42"
 
 
@@ -203,6 +205,13 @@ def csrf_token_from(html: str) -> str:
     return match.group(1)
 
 
+def idempotency_key_in(html: str) -> str:
+    """The idempotency key of a reward's confirmation form."""
+    match = IDEMPOTENCY_FIELD.search(html)
+    assert match, "the confirmation form has no idempotency key"
+    return match.group(1)
+
+
 def form_post(client, url: str, data: dict | None = None, *, token_from: str = "/login", **kwargs):
     """POST a form the way a browser does: with the CSRF token of a page it loaded."""
     token = csrf_token_from(
@@ -254,6 +263,14 @@ def create_member(app):
         return member
 
     return factory
+
+
+def balance_of(member) -> int:
+    """The member's stored balance as the database has it now."""
+    from portal.models import Member
+
+    db.session.expire_all()
+    return db.session.get(Member, member.id).points_balance
 
 
 @pytest.fixture
@@ -334,7 +351,7 @@ def count_queries(app):
     return counting
 
 
-# -- purchases -------------------------------------------------------------------------------
+# -- purchases, returns and points ----------------------------------------------------------
 
 _receipts = itertools.count(1)
 
@@ -342,9 +359,11 @@ _receipts = itertools.count(1)
 @pytest.fixture
 def create_purchase(app):
     """create_purchase(member, amount="1234.00", **overrides) -> Purchase, recorded through the
-    real rules (services/purchases.py) and committed. `purchased_at` defaults to an hour ago."""
-    from decimal import Decimal
-
+    real rules (services/purchases/recording.py) and committed: it earns what the earning rules
+    give (1 point per whole unit x the member's tier multiplier, x2 in the birthday month) and
+    upgrades the tier when the spend reaches one. `amount` is yuan as text or minor units as an
+    int; `purchased_at` defaults to an hour ago; `items` are dicts of ItemInput's fields
+    (sku, name, quantity, unit_price in minor units), one piece at the full amount by default."""
     from portal.services.programme.settings import programme_settings
     from portal.services.purchases.input import parse_amount
     from portal.services.purchases.recording import record_purchase
@@ -364,5 +383,67 @@ def create_purchase(app):
         purchase, _created = record_purchase(member, amount=minor, **values)
         db.session.commit()
         return purchase
+
+    return factory
+
+
+@pytest.fixture
+def create_return(app):
+    """create_return(purchase, amount, **overrides) -> PurchaseReturn, recorded through the real
+    return rule (record_return) and committed: the purchase's points are reversed in proportion
+    and its returned amount no longer counts towards the tier. `amount` as in create_purchase."""
+    from portal.services.purchases.input import parse_amount
+    from portal.services.purchases.recording import record_return
+
+    def factory(purchase, amount, **overrides):
+        minor = (
+            amount if isinstance(amount, int) else parse_amount(Decimal(amount), purchase.currency)
+        )
+        purchase_return, _created = record_return(purchase, amount=minor, **overrides)
+        db.session.commit()
+        return purchase_return
+
+    return factory
+
+
+@pytest.fixture
+def give_points(app):
+    """give_points(member, points): a bonus credit through the ledger, committed."""
+    from portal.models import Member
+    from portal.services.points.ledger import credit_points
+
+    def factory(member, points: int, *, reason: str = "Bonus from the club"):
+        member = db.session.get(Member, member.id)
+        entry = credit_points(member, "bonus", points, reason=reason)
+        db.session.commit()
+        return entry
+
+    return factory
+
+
+# -- rewards ---------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def create_reward(app, request):
+    """create_reward(**fields) -> Reward, created through the staff's catalogue rule
+    (services/rewards/editing.py) and committed. `fields` are RewardChanges' (the window is
+    `available_from`/`available_until`, days in the programme's zone, as staff type them);
+    `staff=` names who creates it, by default the `staff` fixture."""
+    from portal.services.rewards.editing import RewardChanges
+    from portal.services.rewards.editing import create_reward as create
+
+    def factory(*, staff=None, **fields):
+        values = {
+            "name": "Jewellery cleaning & polishing",
+            "description": "Cleaned and polished while you wait.",
+            "category": "jewellery_care",
+            "reward_type": "in_store",
+            "points_cost": 300,
+        }
+        values.update(fields)
+        reward = create(RewardChanges(**values), staff=staff or request.getfixturevalue("staff"))
+        db.session.commit()
+        return reward
 
     return factory

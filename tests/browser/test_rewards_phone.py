@@ -10,7 +10,6 @@ from portal.extensions import db
 from portal.models import Member, Redemption
 from tests.browser.checks import check_page
 from tests.conftest import DEFAULT_PASSWORD
-from tests.rewards_support import give_points, make_reward
 
 pytestmark = pytest.mark.browser
 
@@ -21,9 +20,9 @@ def app_overrides():
 
 
 @pytest.fixture
-def rewards_ready(app, member):
-    make_reward(name="Personal engraving", points_cost=600)
-    make_reward(name="Afternoon tea for two", points_cost=400, stock=2, image="afternoon-tea.svg")
+def rewards_ready(app, member, create_reward, give_points):
+    create_reward(name="Personal engraving", points_cost=600)
+    create_reward(name="Afternoon tea for two", points_cost=400, stock=2, image="afternoon-tea.svg")
     give_points(member, 1000)
     db.session.commit()
     return member

@@ -22,10 +22,8 @@ from portal.models import (
 from portal.services.messaging.notifications import notify_member
 from portal.services.points.ledger import ledger_sum
 from portal.services.purchases.api_tokens import create_api_token
-from portal.services.purchases.recording import record_return
 from portal.services.rewards.redemption import redeem
 from tests.conftest import DEFAULT_PASSWORD, form_post
-from tests.rewards_support import give_points, make_reward
 
 # -- downloading my data ---------------------------------------------------------------------
 
@@ -50,7 +48,7 @@ def test_the_account_page_offers_the_download_and_the_closing(client, login):
 
 
 def test_the_export_holds_my_data_in_plain_formats(
-    client, login, create_member, create_purchase, clock
+    client, login, create_member, create_purchase, clock, create_reward, create_return
 ):
     me = login(
         create_member(
@@ -62,9 +60,8 @@ def test_the_export_holds_my_data_in_plain_formats(
         )
     )
     purchase = create_purchase(me, amount="1234.50", receipt_no="SH01-R-0001")
-    record_return(db.session.get(Purchase, purchase.id), amount=23450, reason="Clasp too small")
-    db.session.commit()
-    reward = make_reward(name="Silk pouch", points_cost=100)
+    create_return(purchase, "234.50", reason="Clasp too small")
+    reward = create_reward(name="Silk pouch", points_cost=100)
     redemption = redeem(db.session.get(Member, me.id), reward, idempotency_key="k-1")
     notify_member(
         db.session.get(Member, me.id),
@@ -204,7 +201,7 @@ def test_staff_cannot_close_their_own_account_here(client, login, role):
 
 
 def test_closing_forgets_the_member_and_keeps_the_programme_records(
-    app, client, login, create_member, create_purchase, clock
+    app, client, login, create_member, create_purchase, clock, create_reward, give_points
 ):
     me = login(
         create_member(
@@ -218,7 +215,7 @@ def test_closing_forgets_the_member_and_keeps_the_programme_records(
     old_cookie = client.get_cookie("portal_session").value
     purchase = create_purchase(me, amount="800.00", receipt_no="SH01-CLOSE-1")
     give_points(me, 500)
-    pouch = make_reward(name="Silk pouch", points_cost=300, stock=4)
+    pouch = create_reward(name="Silk pouch", points_cost=300, stock=4)
     voucher = redeem(db.session.get(Member, me.id), pouch, idempotency_key="k-close")
     db.session.commit()
     assert db.session.get(Reward, pouch.id).stock == 3

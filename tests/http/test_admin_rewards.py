@@ -11,8 +11,7 @@ from portal.extensions import db
 from portal.models import AuditEntry, LedgerEntry, Notification, Redemption, Reward
 from portal.services.rewards.redemption import redeem
 from portal.services.rewards.vouchers import cancel_redemption
-from tests.conftest import csrf_token_from, form_post
-from tests.rewards_support import balance_of, give_points, make_reward
+from tests.conftest import balance_of, csrf_token_from, form_post
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + b"\x00" * 64
 JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 64
@@ -47,23 +46,29 @@ def _post_form(client, url, data, *, token_from="/admin/rewards/new"):
     return client.post(url, data={"csrf_token": token, **data}, content_type="multipart/form-data")
 
 
-def _issued_voucher(member, reward=None, key="voucher-key-01"):
-    give_points(member, 2000)
-    redemption = redeem(
-        member, reward or make_reward(points_cost=300, stock=4), idempotency_key=key
-    )
-    db.session.commit()
-    return redemption
+@pytest.fixture
+def issued_voucher(create_reward, give_points):
+    """issued_voucher(member, reward=None) -> Redemption: 2,000 points given, 300 spent."""
+
+    def issue(member, reward=None, key="voucher-key-01"):
+        give_points(member, 2000)
+        redemption = redeem(
+            member, reward or create_reward(points_cost=300, stock=4), idempotency_key=key
+        )
+        db.session.commit()
+        return redemption
+
+    return issue
 
 
 # -- access ----------------------------------------------------------------------------------
 
 
-def test_members_get_403_on_the_staff_pages(client, login):
+def test_members_get_403_on_the_staff_pages(client, login, create_reward):
     login()
     for path in ("/admin/rewards", "/admin/rewards/new", "/admin/redemptions"):
         assert client.get(path).status_code == 403, path
-    reward = make_reward()
+    reward = create_reward()
     assert client.get(f"/admin/rewards/{reward.id}/edit").status_code == 403
     response = form_post(client, "/admin/rewards/new", _valid_reward(), token_from="/dashboard")
     assert response.status_code == 403
@@ -78,9 +83,9 @@ def test_anonymous_visitors_are_sent_to_sign_in(client):
 # -- the catalogue ---------------------------------------------------------------------------
 
 
-def test_the_list_links_to_a_new_reward(client, login):
+def test_the_list_links_to_a_new_reward(client, login, create_reward):
     login("staff")
-    make_reward(name="Gift wrapping", stock=None)
+    create_reward(name="Gift wrapping", stock=None)
     page = client.get("/admin/rewards").get_data(as_text=True)
     assert 'href="/admin/rewards/new"' in page
     assert "Gift wrapping" in page and "Unlimited" in page
@@ -198,9 +203,9 @@ def test_jpeg_and_webp_are_accepted(client, login, content, extension):
     assert db.session.scalar(select(Reward.image)).endswith(extension)
 
 
-def test_staff_edit_a_reward(client, login):
+def test_staff_edit_a_reward(client, login, create_reward):
     login("staff")
-    reward = make_reward(name="Old name", points_cost=100, image="gift-wrapping.svg")
+    reward = create_reward(name="Old name", points_cost=100, image="gift-wrapping.svg")
     page = client.get(f"/admin/rewards/{reward.id}/edit").get_data(as_text=True)
     assert 'value="Old name"' in page
     response = _post_form(
@@ -220,9 +225,9 @@ def test_staff_edit_a_reward(client, login):
     assert client.get("/admin/rewards/999999/edit").status_code == 404
 
 
-def test_a_reward_nobody_redeemed_can_be_deleted(client, login):
+def test_a_reward_nobody_redeemed_can_be_deleted(client, login, create_reward):
     login("staff")
-    reward_id = make_reward().id
+    reward_id = create_reward().id
     page = client.get(f"/admin/rewards/{reward_id}/edit").get_data(as_text=True)
     assert f"/admin/rewards/{reward_id}/delete" in page
     response = form_post(client, f"/admin/rewards/{reward_id}/delete", token_from="/admin/rewards")
@@ -232,10 +237,12 @@ def test_a_reward_nobody_redeemed_can_be_deleted(client, login):
     assert db.session.scalar(select(AuditEntry.id).where(AuditEntry.action == "reward.delete"))
 
 
-def test_a_redeemed_reward_is_deactivated_not_deleted(client, login, member):
+def test_a_redeemed_reward_is_deactivated_not_deleted(
+    client, login, member, create_reward, issued_voucher
+):
     login("staff")
-    reward = make_reward(points_cost=300)
-    _issued_voucher(member, reward)
+    reward = create_reward(points_cost=300)
+    issued_voucher(member, reward)
     page = client.get(f"/admin/rewards/{reward.id}/edit").get_data(as_text=True)
     assert "Deactivate" in page
     response = form_post(client, f"/admin/rewards/{reward.id}/delete", token_from="/admin/rewards")
@@ -253,9 +260,9 @@ def test_a_redeemed_reward_is_deactivated_not_deleted(client, login, member):
 # -- vouchers --------------------------------------------------------------------------------
 
 
-def test_find_a_voucher_by_its_typed_code(client, login, member):
+def test_find_a_voucher_by_its_typed_code(client, login, member, issued_voucher):
     login("staff")
-    redemption = _issued_voucher(member)
+    redemption = issued_voucher(member)
     typed = " " + redemption.voucher_code_display.lower().replace("-", " - ") + " "
     response = client.get("/admin/redemptions", query_string={"code": typed})
     assert response.status_code == 303
@@ -271,9 +278,9 @@ def test_an_unknown_code_says_so(client, login):
     assert "No voucher has the code NOPE-NOPE-NOPE" in page
 
 
-def test_the_lookup_page_offers_the_camera_as_an_enhancement(client, login, member):
+def test_the_lookup_page_offers_the_camera_as_an_enhancement(client, login, member, issued_voucher):
     login("staff")
-    _issued_voucher(member)
+    issued_voucher(member)
     response = client.get("/admin/redemptions")
     page = response.get_data(as_text=True)
     assert 'name="code"' in page and 'type="submit"' in page
@@ -283,9 +290,9 @@ def test_the_lookup_page_offers_the_camera_as_an_enhancement(client, login, memb
     assert "Ready to use" in page  # the recent vouchers
 
 
-def test_staff_mark_a_voucher_used(client, login, member):
+def test_staff_mark_a_voucher_used(client, login, member, issued_voucher):
     staff = login("staff")
-    redemption = _issued_voucher(member)
+    redemption = issued_voucher(member)
     response = form_post(
         client, f"/admin/redemptions/{redemption.id}/fulfil", token_from="/admin/redemptions"
     )
@@ -302,9 +309,9 @@ def test_staff_mark_a_voucher_used(client, login, member):
     assert "This voucher was already used on" in again.get_data(as_text=True)
 
 
-def test_staff_cancel_a_voucher_with_a_reason(client, login, member):
+def test_staff_cancel_a_voucher_with_a_reason(client, login, member, issued_voucher):
     staff = login("staff")
-    redemption = _issued_voucher(member)
+    redemption = issued_voucher(member)
     assert balance_of(member) == 1700
     missing = form_post(
         client,
@@ -342,9 +349,9 @@ def test_staff_cancel_a_voucher_with_a_reason(client, login, member):
     assert balance_of(member) == 2000
 
 
-def test_fulfilling_a_cancelled_voucher_is_refused(client, login, member, staff):
+def test_fulfilling_a_cancelled_voucher_is_refused(client, login, member, staff, issued_voucher):
     login("staff")
-    redemption = _issued_voucher(member)
+    redemption = issued_voucher(member)
     cancel_redemption(redemption, staff, "Duplicate order")
     db.session.commit()
     response = form_post(

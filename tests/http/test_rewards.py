@@ -8,8 +8,9 @@ from sqlalchemy import func, select
 
 from portal.extensions import db
 from portal.models import Redemption, Reward
-from tests.conftest import csrf_token_from, form_post
-from tests.rewards_support import balance_of, give_points, idempotency_key_in, make_reward
+from portal.services.programme.local_time import local_date
+from portal.services.rewards.redemption import redeem
+from tests.conftest import balance_of, csrf_token_from, form_post, idempotency_key_in
 
 
 def _redeem_through_the_pages(client, reward_id):
@@ -45,15 +46,18 @@ def test_the_catalogue_is_in_the_member_navigation(client, login):
 # -- the catalogue ---------------------------------------------------------------------------
 
 
-def test_the_catalogue_shows_what_each_reward_needs(client, login, clock):
+def test_the_catalogue_shows_what_each_reward_needs(
+    client, login, clock, create_reward, give_points
+):
     member = login()
     give_points(member, 200)
-    make_reward(name="Signature gift wrapping", points_cost=150, category="gifts")
-    make_reward(name="Watch check", points_cost=520, stock=3, category="watch_service")
-    make_reward(name="Private viewing", points_cost=100, min_tier="diamond")
-    make_reward(name="Withdrawn tea", active=False)
-    make_reward(name="Launch evening", active_from=clock.now() + timedelta(days=5))
-    make_reward(name="Last season", active_to=clock.now() - timedelta(days=1))
+    create_reward(name="Signature gift wrapping", points_cost=150, category="gifts")
+    create_reward(name="Watch check", points_cost=520, stock=3, category="watch_service")
+    create_reward(name="Private viewing", points_cost=100, min_tier="diamond")
+    create_reward(name="Withdrawn tea", active=False)
+    today = local_date(clock.now())
+    create_reward(name="Launch evening", available_from=today + timedelta(days=5))
+    create_reward(name="Last season", available_until=today - timedelta(days=1))
 
     response = client.get("/rewards")
     page = response.get_data(as_text=True)
@@ -75,10 +79,10 @@ def test_the_catalogue_has_an_empty_state(client, login):
     assert "Our new catalogue is on its way" in page
 
 
-def test_search_works_as_a_plain_get_without_javascript(client, login):
+def test_search_works_as_a_plain_get_without_javascript(client, login, create_reward):
     login()
-    make_reward(name="Personal engraving", description="Initials on a ring")
-    make_reward(name="Afternoon tea", name_zh="下午茶", description="Tea for two")
+    create_reward(name="Personal engraving", description="Initials on a ring")
+    create_reward(name="Afternoon tea", name_zh="下午茶", description="Tea for two")
     response = client.get("/rewards?q=ENGRAV")
     page = response.get_data(as_text=True)
     assert response.status_code == 200
@@ -98,10 +102,10 @@ def test_search_input_is_htmx_active_search(client, login):
     assert 'type="submit"' in page  # the form works without JavaScript
 
 
-def test_an_htmx_search_gets_only_the_results(client, login):
+def test_an_htmx_search_gets_only_the_results(client, login, create_reward):
     login()
-    make_reward(name="Personal engraving")
-    make_reward(name="Afternoon tea")
+    create_reward(name="Personal engraving")
+    create_reward(name="Afternoon tea")
     response = client.get(
         "/rewards?q=tea",
         headers={"HX-Request": "true", "HX-Target": "reward-results", "HX-Trigger": "q"},
@@ -117,14 +121,14 @@ def test_an_htmx_search_gets_only_the_results(client, login):
     assert "<html" in boosted
 
 
-def test_filters_and_sort(client, login):
+def test_filters_and_sort(client, login, create_reward, give_points):
     member = login()
     give_points(member, 1000)
-    make_reward(name="Gift wrapping", category="gifts", points_cost=150)
-    make_reward(name="Silk pouch", category="gifts", points_cost=900)
-    make_reward(name="Ring resizing", category="jewellery_care", points_cost=800)
-    make_reward(name="Tea at the flagship", category="experiences", points_cost=2500)
-    make_reward(name="Salon seat", category="events", points_cost=500, min_tier="silver")
+    create_reward(name="Gift wrapping", category="gifts", points_cost=150)
+    create_reward(name="Silk pouch", category="gifts", points_cost=900)
+    create_reward(name="Ring resizing", category="jewellery_care", points_cost=800)
+    create_reward(name="Tea at the flagship", category="experiences", points_cost=2500)
+    create_reward(name="Salon seat", category="events", points_cost=500, min_tier="silver")
 
     gifts = client.get("/rewards?category=gifts").get_data(as_text=True)
     assert "Gift wrapping" in gifts and "Silk pouch" in gifts and "Ring resizing" not in gifts
@@ -148,14 +152,23 @@ def test_filters_and_sort(client, login):
     assert odd.status_code == 200 and "5 rewards" in odd.get_data(as_text=True)
 
 
-def test_popular_sort_puts_the_most_redeemed_first(client, login, clock):
+def test_popular_sort_puts_the_most_redeemed_first(
+    client, login, clock, create_member, create_reward, give_points
+):
     login()
-    make_reward(name="Quiet reward", redemption_count=1)
-    make_reward(name="Loved reward", redemption_count=90)
+    # The loved reward is older and dearer: only its redemptions can put it first.
+    loved = create_reward(name="Loved reward", points_cost=400)
+    little_known = create_reward(name="Little-known reward", points_cost=300)
+    for reward, times in ((loved, 2), (little_known, 1)):
+        for n in range(times):
+            fan = create_member()
+            give_points(fan, 400)
+            redeem(fan, reward, idempotency_key=f"popular-{reward.id}-{n}")
+            db.session.commit()
     page = client.get("/rewards?sort=popular").get_data(as_text=True)
-    assert page.index("Loved reward") < page.index("Quiet reward")
+    assert page.index("Loved reward") < page.index("Little-known reward")
     clock.advance(days=1)
-    make_reward(name="Brand new reward")
+    create_reward(name="Brand new reward")
     newest = client.get("/rewards?sort=newest").get_data(as_text=True)
     assert newest.index("Brand new reward") < newest.index("Loved reward")
 
@@ -163,10 +176,10 @@ def test_popular_sort_puts_the_most_redeemed_first(client, login, clock):
 # -- a reward --------------------------------------------------------------------------------
 
 
-def test_the_reward_page_explains_eligibility_and_terms(client, login):
+def test_the_reward_page_explains_eligibility_and_terms(client, login, create_reward, give_points):
     member = login()
     give_points(member, 100)
-    reward = make_reward(
+    reward = create_reward(
         name="Watch check",
         points_cost=420,
         terms="Mechanical and quartz watches.",
@@ -180,18 +193,18 @@ def test_the_reward_page_explains_eligibility_and_terms(client, login):
     assert f"/rewards/{reward.id}/redeem" not in page
 
 
-def test_a_reward_page_in_chinese(client, login):
+def test_a_reward_page_in_chinese(client, login, create_reward):
     member = login()
     member.locale = "zh_Hans"
     db.session.commit()
-    reward = make_reward(name="Afternoon tea", name_zh="旗舰店双人下午茶")
+    reward = create_reward(name="Afternoon tea", name_zh="旗舰店双人下午茶")
     page = client.get(f"/rewards/{reward.id}").get_data(as_text=True)
     assert "旗舰店双人下午茶" in page
 
 
-def test_unknown_and_withdrawn_rewards_are_not_found(client, login):
+def test_unknown_and_withdrawn_rewards_are_not_found(client, login, create_reward):
     login()
-    withdrawn = make_reward(active=False)
+    withdrawn = create_reward(active=False)
     assert client.get("/rewards/999999").status_code == 404
     assert client.get(f"/rewards/{withdrawn.id}").status_code == 404
     assert client.get(f"/rewards/{withdrawn.id}/redeem").status_code == 404
@@ -199,10 +212,10 @@ def test_unknown_and_withdrawn_rewards_are_not_found(client, login):
     assert _post_redeem(client, 999999).status_code == 404
 
 
-def test_a_future_reward_says_when_it_opens(client, login, clock):
+def test_a_future_reward_says_when_it_opens(client, login, clock, create_reward, give_points):
     member = login()
     give_points(member, 1000)
-    reward = make_reward(active_from=clock.now() + timedelta(days=10))
+    reward = create_reward(available_from=local_date(clock.now()) + timedelta(days=10))
     page = client.get(f"/rewards/{reward.id}").get_data(as_text=True)
     assert "This reward can be redeemed from" in page
     response = _post_redeem(client, reward.id)
@@ -211,10 +224,12 @@ def test_a_future_reward_says_when_it_opens(client, login, clock):
     assert balance_of(member) == 1000
 
 
-def test_the_confirmation_shows_the_balance_before_and_after(client, login):
+def test_the_confirmation_shows_the_balance_before_and_after(
+    client, login, create_reward, give_points
+):
     member = login()
     give_points(member, 1000)
-    reward = make_reward(points_cost=300)
+    reward = create_reward(points_cost=300)
     detail = client.get(f"/rewards/{reward.id}").get_data(as_text=True)
     assert f'href="/rewards/{reward.id}/redeem"' in detail
     page = client.get(f"/rewards/{reward.id}/redeem").get_data(as_text=True)
@@ -228,9 +243,9 @@ def test_the_confirmation_shows_the_balance_before_and_after(client, login):
     assert balance_of(member) == 1000  # looking is free
 
 
-def test_the_confirmation_of_an_unaffordable_reward_shows_why(client, login):
+def test_the_confirmation_of_an_unaffordable_reward_shows_why(client, login, create_reward):
     login()
-    reward = make_reward(points_cost=300)
+    reward = create_reward(points_cost=300)
     page = client.get(f"/rewards/{reward.id}/redeem").get_data(as_text=True)
     assert "You need 300 more points." in page and "idempotency_key" not in page
 
@@ -238,10 +253,10 @@ def test_the_confirmation_of_an_unaffordable_reward_shows_why(client, login):
 # -- redeeming -------------------------------------------------------------------------------
 
 
-def test_redeeming_leads_to_the_voucher(client, login):
+def test_redeeming_leads_to_the_voucher(client, login, create_reward, give_points):
     member = login()
     give_points(member, 1000)
-    reward = make_reward(name="Gift wrapping", points_cost=300, stock=2)
+    reward = create_reward(name="Gift wrapping", points_cost=300, stock=2)
     response = _redeem_through_the_pages(client, reward.id)
     assert response.status_code == 303
     location = response.headers["Location"]
@@ -261,10 +276,12 @@ def test_redeeming_leads_to_the_voucher(client, login):
     assert "Gift wrapping" in listing and "Ready to use" in listing
 
 
-def test_submitting_the_same_form_twice_gives_one_voucher(client, login):
+def test_submitting_the_same_form_twice_gives_one_voucher(
+    client, login, create_reward, give_points
+):
     member = login()
     give_points(member, 1000)
-    reward = make_reward(points_cost=300, stock=5)
+    reward = create_reward(points_cost=300, stock=5)
     page = client.get(f"/rewards/{reward.id}/redeem").get_data(as_text=True)
     data = {"csrf_token": csrf_token_from(page), "idempotency_key": idempotency_key_in(page)}
     first = client.post(f"/rewards/{reward.id}/redeem", data=data)
@@ -276,10 +293,10 @@ def test_submitting_the_same_form_twice_gives_one_voucher(client, login):
     assert db.session.get(Reward, reward.id).stock == 4
 
 
-def test_not_enough_points_is_refused_clearly(client, login):
+def test_not_enough_points_is_refused_clearly(client, login, create_reward, give_points):
     member = login()
     give_points(member, 100)
-    reward = make_reward(points_cost=420)
+    reward = create_reward(points_cost=420)
     response = _post_redeem(client, reward.id)
     page = response.get_data(as_text=True)
     assert response.status_code == 409
@@ -287,20 +304,20 @@ def test_not_enough_points_is_refused_clearly(client, login):
     assert balance_of(member) == 100
 
 
-def test_below_the_tier_is_refused(client, login):
+def test_below_the_tier_is_refused(client, login, create_reward, give_points):
     member = login()
     give_points(member, 5000)
-    reward = make_reward(min_tier="gold")
+    reward = create_reward(min_tier="gold")
     response = _post_redeem(client, reward.id)
     assert response.status_code == 409
     assert "for Gold members and above" in response.get_data(as_text=True)
     assert balance_of(member) == 5000
 
 
-def test_over_the_per_member_limit_is_refused(client, login):
+def test_over_the_per_member_limit_is_refused(client, login, create_reward, give_points):
     member = login()
     give_points(member, 5000)
-    reward = make_reward(points_cost=100, per_member_limit=1)
+    reward = create_reward(points_cost=100, per_member_limit=1)
     assert _post_redeem(client, reward.id, key="first-key-0001").status_code == 303
     response = _post_redeem(client, reward.id, key="second-key-002")
     assert response.status_code == 409
@@ -308,20 +325,22 @@ def test_over_the_per_member_limit_is_refused(client, login):
     assert balance_of(member) == 4900
 
 
-def test_out_of_stock_is_refused(client, login):
+def test_out_of_stock_is_refused(client, login, create_reward, give_points):
     member = login()
     give_points(member, 5000)
-    reward = make_reward(stock=0)
+    reward = create_reward(stock=0)
     response = _post_redeem(client, reward.id)
     assert response.status_code == 409
     assert "This reward is out of stock." in response.get_data(as_text=True)
     assert balance_of(member) == 5000
 
 
-def test_a_redeem_form_without_its_key_or_token_is_refused(client, login):
+def test_a_redeem_form_without_its_key_or_token_is_refused(
+    client, login, create_reward, give_points
+):
     member = login()
     give_points(member, 1000)
-    reward = make_reward()
+    reward = create_reward()
     missing_key = form_post(client, f"/rewards/{reward.id}/redeem", {}, token_from="/rewards")
     assert missing_key.status_code == 422
     assert "Please start again" in missing_key.get_data(as_text=True)
@@ -330,10 +349,10 @@ def test_a_redeem_form_without_its_key_or_token_is_refused(client, login):
     assert balance_of(member) == 1000
 
 
-def test_get_never_redeems(client, login):
+def test_get_never_redeems(client, login, create_reward, give_points):
     member = login()
     give_points(member, 1000)
-    reward = make_reward()
+    reward = create_reward()
     client.get(f"/rewards/{reward.id}/redeem?idempotency_key=abcdefghijk")
     assert balance_of(member) == 1000
 
@@ -341,12 +360,14 @@ def test_get_never_redeems(client, login):
 # -- vouchers --------------------------------------------------------------------------------
 
 
-def test_another_members_voucher_is_not_found(client, login, create_member):
+def test_another_members_voucher_is_not_found(
+    client, login, create_member, create_reward, give_points
+):
     owner = create_member()
     give_points(owner, 1000)
     from portal.services.rewards.redemption import redeem
 
-    redemption = redeem(owner, make_reward(), idempotency_key="owner-key-001")
+    redemption = redeem(owner, create_reward(), idempotency_key="owner-key-001")
     db.session.commit()
     login()
     assert client.get(f"/redemptions/{redemption.id}").status_code == 404
@@ -360,13 +381,15 @@ def test_the_vouchers_page_has_an_empty_state(client, login):
     assert "You have no vouchers yet." in page
 
 
-def test_a_cancelled_voucher_shows_the_reason_escaped(client, login, staff):
+def test_a_cancelled_voucher_shows_the_reason_escaped(
+    client, login, staff, create_reward, give_points
+):
     member = login()
     give_points(member, 1000)
     from portal.services.rewards.redemption import redeem
     from portal.services.rewards.vouchers import cancel_redemption
 
-    redemption = redeem(member, make_reward(points_cost=300), idempotency_key="will-cancel-1")
+    redemption = redeem(member, create_reward(points_cost=300), idempotency_key="will-cancel-1")
     cancel_redemption(redemption, staff, "<b>Sold out</b> in store")
     db.session.commit()
     page = client.get(f"/redemptions/{redemption.id}").get_data(as_text=True)

@@ -18,11 +18,7 @@ from sqlalchemy import func, select
 from portal.extensions import db
 from portal.models import Member, Redemption, Reward
 from portal.services.points.ledger import ledger_sum
-from tests import rewards_support
-from tests.conftest import DEFAULT_PASSWORD, csrf_token_from
-from tests.rewards_support import give_points, idempotency_key_in, make_reward
-
-live_server = rewards_support.live_server  # the fixture
+from tests.conftest import DEFAULT_PASSWORD, csrf_token_from, idempotency_key_in, served
 
 THREADS = 8
 HTTP_TIMEOUT = 45
@@ -32,6 +28,13 @@ HTTP_TIMEOUT = 45
 def app_overrides():
     # Many sign-ins from one address in a second are the test, not an attack.
     return {"RATELIMIT_ENABLED": False}
+
+
+@pytest.fixture
+def live_server(app):
+    """The test's app served by a threaded werkzeug server: "127.0.0.1:<port>"."""
+    with served(app) as base_url:
+        yield base_url.removeprefix("http://")
 
 
 class Browser:
@@ -103,8 +106,10 @@ def _counts(reward_id: int) -> tuple[int, int | None]:
     return redemptions, db.session.get(Reward, reward_id).stock
 
 
-def test_many_members_for_the_last_item_get_exactly_one_voucher(app, live_server, create_member):
-    reward_id = make_reward(name="Private viewing", points_cost=500, stock=1).id
+def test_many_members_for_the_last_item_get_exactly_one_voucher(
+    app, live_server, create_member, create_reward, give_points
+):
+    reward_id = create_reward(name="Private viewing", points_cost=500, stock=1).id
     members = [create_member() for _ in range(THREADS)]
     for member in members:
         give_points(member, 1000)
@@ -136,8 +141,10 @@ def test_many_members_for_the_last_item_get_exactly_one_voucher(app, live_server
         assert db.session.get(Member, member.id).points_balance == ledger_sum(member)
 
 
-def test_a_members_last_points_are_spent_once_from_many_tabs(app, live_server, member):
-    reward_id = make_reward(name="Silk pouch", points_cost=300, stock=None).id
+def test_a_members_last_points_are_spent_once_from_many_tabs(
+    app, live_server, member, create_reward, give_points
+):
+    reward_id = create_reward(name="Silk pouch", points_cost=300, stock=None).id
     give_points(member, 300)
     email = member.email
     _settle()
@@ -157,8 +164,10 @@ def test_a_members_last_points_are_spent_once_from_many_tabs(app, live_server, m
     assert member.points_balance == 0 == ledger_sum(member)
 
 
-def test_a_double_tap_of_one_form_gives_one_voucher(app, live_server, member):
-    reward_id = make_reward(name="Gift wrapping", points_cost=100, stock=5).id
+def test_a_double_tap_of_one_form_gives_one_voucher(
+    app, live_server, member, create_reward, give_points
+):
+    reward_id = create_reward(name="Gift wrapping", points_cost=100, stock=5).id
     give_points(member, 1000)
     email = member.email
     _settle()
@@ -180,8 +189,10 @@ def test_a_double_tap_of_one_form_gives_one_voucher(app, live_server, member):
     assert db.session.get(Member, member.id).points_balance == 900
 
 
-def test_many_members_redeem_a_small_stock_without_overselling(app, live_server, create_member):
-    reward_id = make_reward(name="Afternoon tea", points_cost=200, stock=3).id
+def test_many_members_redeem_a_small_stock_without_overselling(
+    app, live_server, create_member, create_reward, give_points
+):
+    reward_id = create_reward(name="Afternoon tea", points_cost=200, stock=3).id
     members = [create_member() for _ in range(THREADS)]
     for member in members:
         give_points(member, 200)

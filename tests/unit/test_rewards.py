@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from portal.extensions import db
 from portal.models import AuditEntry, LedgerEntry, Member, Notification, Redemption, Reward
 from portal.services.points.ledger import ledger_sum
+from portal.services.programme.local_time import local_date, local_day_start
 from portal.services.rewards import redemption as rewards_service
 from portal.services.rewards.redemption import (
     VOUCHER_ALPHABET,
@@ -24,7 +25,6 @@ from portal.services.rewards.vouchers import (
     expire_vouchers,
     fulfil_redemption,
 )
-from tests.rewards_support import give_points, make_reward
 
 
 def _reload(model, id_):
@@ -41,36 +41,40 @@ def _redeem(member, reward, key="key-00000001"):
 # -- eligibility -----------------------------------------------------------------------------
 
 
-def test_a_member_with_enough_points_can_redeem(app, member):
+def test_a_member_with_enough_points_can_redeem(app, member, create_reward, give_points):
     give_points(member, 500)
-    eligibility = check_eligibility(member, make_reward(points_cost=300))
+    eligibility = check_eligibility(member, create_reward(points_cost=300))
     assert eligibility.can_redeem and eligibility.reasons == []
 
 
-def test_the_member_reads_how_many_points_are_missing(app, member):
+def test_the_member_reads_how_many_points_are_missing(app, member, create_reward, give_points):
     give_points(member, 180)
-    eligibility = check_eligibility(member, make_reward(points_cost=500))
+    eligibility = check_eligibility(member, create_reward(points_cost=500))
     assert eligibility.codes == ["not_enough_points"]
     assert eligibility.points_short == 320
     assert eligibility.reasons[0].values == {"short": 320}
 
 
-def test_below_the_tier_is_explained_with_the_tier_name(app, member):
-    give_points(member, 5000)
-    eligibility = check_eligibility(member, make_reward(min_tier="gold"))
+def test_below_the_tier_is_explained_with_the_tier_name(
+    app, member, clock, create_purchase, create_reward
+):
+    gold_only = create_reward(min_tier="gold")
+    create_purchase(member, "10000.00")  # Silver: one tier below
+    assert member.tier_code == "silver"
+    eligibility = check_eligibility(member, gold_only)
     assert eligibility.codes == ["below_tier"]
     assert eligibility.reasons[0].values["tier"].code == "gold"
-    member.tier_code = "diamond"
-    db.session.commit()
-    assert check_eligibility(member, make_reward(min_tier="gold")).can_redeem
+    create_purchase(member, "40000.00")  # ¥50,000 in all: Gold
+    assert member.tier_code == "gold"
+    assert check_eligibility(member, gold_only).can_redeem
 
 
-def test_the_active_window_is_checked(app, member, clock):
+def test_the_active_window_is_checked(app, member, clock, create_reward, give_points):
     give_points(member, 5000)
-    now = clock.now()
-    future = make_reward(active_from=now + timedelta(days=3))
-    ended = make_reward(active_to=now - timedelta(seconds=1))
-    withdrawn = make_reward(active=False)
+    today = local_date(clock.now())
+    future = create_reward(available_from=today + timedelta(days=3))
+    ended = create_reward(available_until=today - timedelta(days=1))
+    withdrawn = create_reward(active=False)
     assert check_eligibility(member, future).codes == ["not_started"]
     assert check_eligibility(member, future).reasons[0].values == {"date": future.active_from}
     assert check_eligibility(member, ended).codes == ["ended"]
@@ -79,35 +83,41 @@ def test_the_active_window_is_checked(app, member, clock):
     assert check_eligibility(member, future).can_redeem
 
 
-def test_out_of_stock_and_the_per_member_limit(app, member):
+def test_out_of_stock_and_the_per_member_limit(app, member, create_reward, give_points):
     give_points(member, 5000)
-    assert check_eligibility(member, make_reward(stock=0)).codes == ["out_of_stock"]
-    limited = make_reward(per_member_limit=1)
+    assert check_eligibility(member, create_reward(stock=0)).codes == ["out_of_stock"]
+    limited = create_reward(per_member_limit=1)
     _redeem(member, limited)
     assert check_eligibility(member, limited).codes == ["limit_reached"]
 
 
-def test_a_cancelled_voucher_does_not_count_against_the_limit(app, member, staff):
+def test_a_cancelled_voucher_does_not_count_against_the_limit(
+    app, member, staff, create_reward, give_points
+):
     give_points(member, 5000)
-    limited = make_reward(per_member_limit=1)
+    limited = create_reward(per_member_limit=1)
     redemption = _redeem(member, limited)
     cancel_redemption(redemption, staff, "Item damaged")
     db.session.commit()
     assert check_eligibility(member, limited).can_redeem
 
 
-def test_a_negative_balance_blocks_every_reward(app, member):
-    from portal.services.points.ledger import debit_points
-
-    debit_points(member, "reverse", 50, reason="Return")
-    db.session.commit()
-    eligibility = check_eligibility(member, make_reward(points_cost=10))
+def test_a_negative_balance_blocks_every_reward(
+    app, member, clock, create_purchase, create_return, create_reward
+):
+    # 100 points earned and spent, then the purchase is returned: its points are taken back.
+    purchase = create_purchase(member, "100.00")
+    _redeem(member, create_reward(points_cost=100))
+    create_return(purchase, "100.00")
+    assert member.points_balance == -100
+    eligibility = check_eligibility(member, create_reward(points_cost=10))
     assert eligibility.codes == ["negative_balance"]
-    assert eligibility.reasons[0].values == {"balance": -50}
+    assert eligibility.reasons[0].values == {"balance": -100}
 
 
-def test_every_reason_is_listed_at_once(app, member, clock):
-    reward = make_reward(min_tier="diamond", stock=0, active_from=clock.now() + timedelta(days=1))
+def test_every_reason_is_listed_at_once(app, member, clock, create_reward):
+    tomorrow = local_date(clock.now()) + timedelta(days=1)
+    reward = create_reward(min_tier="diamond", stock=0, available_from=tomorrow)
     assert check_eligibility(member, reward).codes == [
         "not_started",
         "below_tier",
@@ -119,9 +129,11 @@ def test_every_reason_is_listed_at_once(app, member, clock):
 # -- redeeming -------------------------------------------------------------------------------
 
 
-def test_redeeming_takes_the_points_lowers_the_stock_and_issues_a_voucher(app, member, clock):
+def test_redeeming_takes_the_points_lowers_the_stock_and_issues_a_voucher(
+    app, member, clock, create_reward, give_points
+):
     give_points(member, 1000)
-    reward = make_reward(points_cost=300, stock=5, voucher_valid_days=30)
+    reward = create_reward(points_cost=300, stock=5, voucher_valid_days=30)
     redemption = _redeem(member, reward)
 
     assert redemption.status == "issued"
@@ -138,9 +150,9 @@ def test_redeeming_takes_the_points_lowers_the_stock_and_issues_a_voucher(app, m
     assert entry.points == -300 and entry.redemption_id == redemption.id
 
 
-def test_unlimited_stock_stays_unlimited(app, member):
+def test_unlimited_stock_stays_unlimited(app, member, create_reward, give_points):
     give_points(member, 1000)
-    reward = make_reward(stock=None)
+    reward = create_reward(stock=None)
     _redeem(member, reward)
     assert _reload(Reward, reward.id).stock is None
 
@@ -151,9 +163,9 @@ def test_voucher_codes_are_unpredictable_and_distinct(app):
     assert not any(c in code for code in codes for c in "01OIL")
 
 
-def test_the_same_idempotency_key_returns_the_same_voucher(app, member):
+def test_the_same_idempotency_key_returns_the_same_voucher(app, member, create_reward, give_points):
     give_points(member, 1000)
-    reward = make_reward(points_cost=300, stock=5)
+    reward = create_reward(points_cost=300, stock=5)
     first = _redeem(member, reward, key="tab-one-key")
     again = _redeem(member, reward, key="tab-one-key")
     assert again.id == first.id
@@ -163,9 +175,9 @@ def test_the_same_idempotency_key_returns_the_same_voucher(app, member):
     assert other.id != first.id
 
 
-def test_a_refused_redemption_changes_nothing(app, member):
+def test_a_refused_redemption_changes_nothing(app, member, create_reward, give_points):
     give_points(member, 100)
-    reward = make_reward(points_cost=300, stock=2)
+    reward = create_reward(points_cost=300, stock=2)
     with pytest.raises(RedemptionRefused) as refused:
         redeem(member, reward, idempotency_key="short-of-points")
     db.session.rollback()
@@ -175,9 +187,11 @@ def test_a_refused_redemption_changes_nothing(app, member):
     assert db.session.scalar(select(func.count(Redemption.id))) == 0
 
 
-def test_a_crash_between_the_steps_leaves_nothing(app, member, monkeypatch):
+def test_a_crash_between_the_steps_leaves_nothing(
+    app, member, monkeypatch, create_reward, give_points
+):
     give_points(member, 1000)
-    reward = make_reward(points_cost=300, stock=2)
+    reward = create_reward(points_cost=300, stock=2)
 
     def crash(*args, **kwargs):
         raise RuntimeError("database went away")
@@ -192,10 +206,12 @@ def test_a_crash_between_the_steps_leaves_nothing(app, member, monkeypatch):
     assert db.session.scalar(select(func.count(Redemption.id))) == 0
 
 
-def test_the_balance_check_is_made_by_the_database_too(app, member, monkeypatch):
+def test_the_balance_check_is_made_by_the_database_too(
+    app, member, monkeypatch, create_reward, give_points
+):
     """Even if the eligibility check were fooled, the conditional UPDATE refuses."""
     give_points(member, 100)
-    reward = make_reward(points_cost=300, stock=2)
+    reward = create_reward(points_cost=300, stock=2)
     fooled = rewards_service.Eligibility()
     monkeypatch.setattr(rewards_service, "check_eligibility", lambda *a, **k: fooled)
     with pytest.raises(RedemptionRefused) as refused:
@@ -205,9 +221,11 @@ def test_the_balance_check_is_made_by_the_database_too(app, member, monkeypatch)
     assert _reload(Reward, reward.id).stock == 2
 
 
-def test_the_stock_check_is_made_by_the_database_too(app, member, monkeypatch):
+def test_the_stock_check_is_made_by_the_database_too(
+    app, member, monkeypatch, create_reward, give_points
+):
     give_points(member, 1000)
-    reward = make_reward(points_cost=300, stock=0)
+    reward = create_reward(points_cost=300, stock=0)
     monkeypatch.setattr(
         rewards_service, "check_eligibility", lambda *a, **k: rewards_service.Eligibility()
     )
@@ -227,9 +245,11 @@ def test_voucher_codes_are_found_however_they_are_typed():
 # -- staff actions ---------------------------------------------------------------------------
 
 
-def test_cancelling_refunds_the_points_returns_the_stock_and_tells_the_member(app, member, staff):
+def test_cancelling_refunds_the_points_returns_the_stock_and_tells_the_member(
+    app, member, staff, create_reward, give_points
+):
     give_points(member, 1000)
-    reward = make_reward(points_cost=300, stock=3)
+    reward = create_reward(points_cost=300, stock=3)
     redemption = _redeem(member, reward)
     cancel_redemption(redemption, staff, "The member changed their mind")
     db.session.commit()
@@ -250,9 +270,11 @@ def test_cancelling_refunds_the_points_returns_the_stock_and_tells_the_member(ap
     assert audit.actor_id == staff.id and audit.target_id == redemption.id
 
 
-def test_cancelling_twice_is_refused_and_refunds_once(app, member, staff):
+def test_cancelling_twice_is_refused_and_refunds_once(
+    app, member, staff, create_reward, give_points
+):
     give_points(member, 1000)
-    redemption = _redeem(member, make_reward(points_cost=300))
+    redemption = _redeem(member, create_reward(points_cost=300))
     cancel_redemption(redemption, staff, "Duplicate")
     db.session.commit()
     with pytest.raises(VoucherStateError, match="^cancelled$"):
@@ -261,18 +283,18 @@ def test_cancelling_twice_is_refused_and_refunds_once(app, member, staff):
     assert _reload(Member, member.id).points_balance == 1000
 
 
-def test_a_cancelled_voucher_cannot_be_fulfilled(app, member, staff):
+def test_a_cancelled_voucher_cannot_be_fulfilled(app, member, staff, create_reward, give_points):
     give_points(member, 1000)
-    redemption = _redeem(member, make_reward(points_cost=300))
+    redemption = _redeem(member, create_reward(points_cost=300))
     cancel_redemption(redemption, staff, "Out of stock in store")
     db.session.commit()
     with pytest.raises(VoucherStateError, match="^cancelled$"):
         fulfil_redemption(redemption, staff)
 
 
-def test_fulfilling_once_then_refusing_a_second_use(app, member, staff):
+def test_fulfilling_once_then_refusing_a_second_use(app, member, staff, create_reward, give_points):
     give_points(member, 1000)
-    redemption = _redeem(member, make_reward(points_cost=300))
+    redemption = _redeem(member, create_reward(points_cost=300))
     fulfil_redemption(redemption, staff)
     db.session.commit()
     redemption = _reload(Redemption, redemption.id)
@@ -283,9 +305,11 @@ def test_fulfilling_once_then_refusing_a_second_use(app, member, staff):
         cancel_redemption(redemption, staff, "Too late")
 
 
-def test_vouchers_expire_once_and_return_their_stock(app, member, staff, clock):
+def test_vouchers_expire_once_and_return_their_stock(
+    app, member, staff, clock, create_reward, give_points
+):
     give_points(member, 1000)
-    reward = make_reward(points_cost=300, stock=2, voucher_valid_days=10)
+    reward = create_reward(points_cost=300, stock=2, voucher_valid_days=10)
     redemption = _redeem(member, reward)
     assert expire_vouchers() == 0
     clock.advance(days=10, seconds=1)
@@ -299,32 +323,42 @@ def test_vouchers_expire_once_and_return_their_stock(app, member, staff, clock):
     assert _reload(Member, member.id).points_balance == 700  # spent points are not refunded
 
 
-def test_run_jobs_expires_vouchers(app, runner, member, clock):
+def test_run_jobs_expires_vouchers(app, runner, member, clock, create_reward, give_points):
     give_points(member, 1000)
-    redemption = _redeem(member, make_reward(voucher_valid_days=1))
+    redemption = _redeem(member, create_reward(voucher_valid_days=1))
     clock.advance(days=2)
     result = runner.invoke(args=["run-jobs"])
     assert "expire-vouchers: 1" in result.output
     assert _reload(Redemption, redemption.id).status == "expired"
 
 
-def test_the_catalogue_and_the_redemption_check_agree_on_what_is_on_offer(app, member, clock):
-    """At each edge of the window (a second before, at, a second after), a reward is listed
-    exactly when redeeming it is not refused for its window."""
-    now = clock.now()
-    second = timedelta(seconds=1)
+def test_the_catalogue_and_the_redemption_check_agree_on_what_is_on_offer(
+    app, member, clock, create_reward
+):
+    """At each edge of the window (a second before, at, a second after its first moment and
+    its end), a reward is listed exactly when redeeming it is not refused for its window."""
     rewards = [
-        make_reward(name="Always"),
-        make_reward(name="Withdrawn", active=False),
-        make_reward(name="Opens in a second", active_from=now + second),
-        make_reward(name="Opens now", active_from=now),
-        make_reward(name="Opened a second ago", active_from=now - second),
-        make_reward(name="Ends in a second", active_to=now + second),
-        make_reward(name="Ends now", active_to=now),
-        make_reward(name="Ended a second ago", active_to=now - second),
+        create_reward(name="Always"),
+        create_reward(name="Withdrawn", active=False),
+        create_reward(
+            name="July only", available_from=date(2026, 7, 1), available_until=date(2026, 7, 31)
+        ),
     ]
-    listed = set(db.session.scalars(select(Reward.name).where(rewards_service.on_offer(now))))
-    assert listed == {"Always", "Opens now", "Opened a second ago", "Ends in a second"}
-    for reward in rewards:
-        refusal = rewards_service.offer_refusal(reward, now)
-        assert (refusal is None) == (reward.name in listed), reward.name
+    opens = local_day_start(date(2026, 7, 1))
+    ends = local_day_start(date(2026, 8, 1))  # the last day is included
+    assert opens.isoformat() == "2026-06-30T16:00:00+00:00"  # midnight in Shanghai
+    second = timedelta(seconds=1)
+    july_on_offer = {
+        opens - second: False,
+        opens: True,
+        opens + second: True,
+        ends - second: True,
+        ends: False,
+        ends + second: False,
+    }
+    for now, on_offer in july_on_offer.items():
+        listed = set(db.session.scalars(select(Reward.name).where(rewards_service.on_offer(now))))
+        assert listed == {"Always"} | ({"July only"} if on_offer else set()), now
+        for reward in rewards:
+            refusal = rewards_service.offer_refusal(reward, now)
+            assert (refusal is None) == (reward.name in listed), (reward.name, now)
