@@ -97,8 +97,9 @@ def test_the_preview_shows_each_row_and_why(client, login, people):
     assert "Already recorded, will be skipped" in html
     # Row 5: every wrong field says why.
     assert "No member has this email address." in html
-    assert "at most 2 decimals" in html or "only CNY" in html
-    assert "takes purchases in CNY only, not USD" in html
+    # USD is refused, so 12.345 is read as yuan: one decimal too many.
+    assert "CNY amounts have at most 2 decimals." in html
+    assert "This programme takes purchases in CNY only, not USD." in html
     assert "The purchase date is in the future." in html
     # Row 6 repeats row 2; row 7 names a receipt recorded for another member.
     assert "Receipt SH01-NEW-0001 is already in row 2 of this file." in html
