@@ -8,9 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from portal.extensions import db
-from portal.models import Member, PurchaseReturn
-from portal.services.points.ledger import debit_points
-from tests.purchase_records import add_purchase
+from portal.models import Member
 
 
 def page_of(response) -> str:
@@ -49,9 +47,11 @@ def test_the_navigation_offers_the_card_and_purchases(client, login):
 # -- dashboard -------------------------------------------------------------------------------
 
 
-def test_dashboard_shows_balance_progress_expiry_and_activity(client, login, member, clock):
+def test_dashboard_shows_balance_progress_expiry_and_activity(
+    client, login, member, clock, create_purchase
+):
     bought_at = datetime(2026, 3, 1, 2, 0, tzinfo=UTC)  # 10:00 in Shanghai
-    purchase = add_purchase(member, amount=200_000, purchased_at=bought_at, store="Shanghai IFC")
+    purchase = create_purchase(member, 200_000, purchased_at=bought_at, store="Shanghai IFC")
     login(member)
     html = page_of(client.get("/dashboard"))
     words = texts(main_of(html))
@@ -70,16 +70,26 @@ def test_dashboard_shows_balance_progress_expiry_and_activity(client, login, mem
     assert " style=" not in html
 
 
-def test_dashboard_says_what_keeps_a_tier_and_until_when(client, login, member, clock):
-    add_purchase(member, amount=4_000_000, purchased_at=datetime(2025, 12, 1, 4, tzinfo=UTC))
-    add_purchase(member, amount=1_500_000, purchased_at=datetime(2026, 5, 1, 4, tzinfo=UTC))
-    stored = reread(member)
-    stored.tier_code = "gold"
-    stored.tier_kept_until = datetime(2027, 1, 10, 4, tzinfo=UTC)
-    db.session.commit()
-    login(member)
-    words = texts(main_of(page_of(client.get("/dashboard"))))
-    assert "Spend ¥95,000 more by Nov 30, 2026 to reach Diamond." in words
+def test_dashboard_says_what_keeps_a_tier_and_until_when(
+    client, login, create_member, create_purchase, clock
+):
+    # Each purchase is recorded the hour it is made, so each upgrade happens on its day:
+    # Silver on 1 December 2025 (¥40,000), Gold on 10 January 2026 (¥52,000 in all), kept
+    # 12 months, until 10 January 2027.
+    clock.set(datetime(2025, 12, 1, 5, tzinfo=UTC))
+    person = create_member()
+    create_purchase(person, 4_000_000)
+    clock.set(datetime(2026, 1, 10, 5, tzinfo=UTC))
+    create_purchase(person, 1_200_000)
+    clock.set(datetime(2026, 5, 1, 5, tzinfo=UTC))
+    create_purchase(person, 1_500_000)
+    clock.set(datetime(2026, 6, 15, 4, tzinfo=UTC))
+    login(person)
+    html = page_of(client.get("/dashboard"))
+    words = texts(main_of(html))
+    assert 'tier-chip tier-gold">Gold' in html
+    # ¥67,000 spent; the December purchase stops counting on 1 December 2026.
+    assert "Spend ¥83,000 more by Nov 30, 2026 to reach Diamond." in words
     # Only the May purchase will still count on 10 January 2027.
     assert (
         "You keep Gold until Jan 10, 2027. To keep it after that, spend ¥35,000 more by then."
@@ -87,15 +97,29 @@ def test_dashboard_says_what_keeps_a_tier_and_until_when(client, login, member, 
     )
 
 
-def test_dashboard_at_the_top_tier(client, login, member, clock):
-    add_purchase(member, amount=16_000_000, purchased_at=clock.now() - timedelta(days=30))
-    stored = reread(member)
-    stored.tier_code = "diamond"
-    db.session.commit()
+def test_dashboard_at_the_top_tier(client, login, member, create_purchase, clock):
+    # ¥160,000 on 16 May 2026 reaches Diamond (¥150,000) with the purchase itself, and
+    # Diamond is kept 12 months, until 16 May 2027, when that purchase no longer counts.
+    clock.set(datetime(2026, 5, 16, 4, tzinfo=UTC))
+    create_purchase(member, 16_000_000, purchased_at=clock.now())
+    clock.set(datetime(2026, 6, 15, 4, tzinfo=UTC))
     login(member)
     words = texts(main_of(page_of(client.get("/dashboard"))))
     assert "You have reached Diamond, our highest tier." in words
-    assert "keeps Diamond" in words
+    assert (
+        "You keep Diamond until May 16, 2027. To keep it after that, spend ¥150,000 more by then."
+        in words
+    )
+    # One yuan short of what keeps it, then exactly that.
+    create_purchase(member, "149999.00")
+    words = texts(main_of(page_of(client.get("/dashboard"))))
+    assert "To keep it after that, spend ¥1 more by then." in words
+    create_purchase(member, "1.00")
+    words = texts(main_of(page_of(client.get("/dashboard"))))
+    assert (
+        "You keep Diamond until May 16, 2027, and what you have spent already keeps it after"
+        " that." in words
+    )
 
 
 def test_dashboard_of_a_new_member_has_friendly_empty_states(client, login):
@@ -113,31 +137,29 @@ def test_unverified_member_sees_the_confirm_email_notice(client, login, create_m
     assert "Please confirm your email" in page_of(client.get("/dashboard"))
 
 
-def test_dashboard_groups_points_expiring_the_same_day(client, login, member, clock):
+def test_dashboard_groups_points_expiring_the_same_day(
+    client, login, member, clock, create_purchase
+):
     day = datetime(2025, 1, 20, 1, tzinfo=UTC)
-    add_purchase(member, amount=30_000, purchased_at=day)
-    add_purchase(member, amount=20_000, purchased_at=day + timedelta(hours=5))
-    add_purchase(member, amount=70_000, purchased_at=day + timedelta(days=40))
+    create_purchase(member, 30_000, purchased_at=day)
+    create_purchase(member, 20_000, purchased_at=day + timedelta(hours=5))
+    create_purchase(member, 70_000, purchased_at=day + timedelta(days=40))
     login(member)
     words = texts(main_of(page_of(client.get("/dashboard"))))
     assert "500 points expire on Jan 20, 2027." in words
     assert "Later expiry dates" in words and "700 points" in words
 
 
-def test_dashboard_reads_a_fixed_number_of_queries(client, login, member, count_queries, clock):
-    add_purchase(member, amount=50_000, purchased_at=clock.now() - timedelta(days=3))
+def test_dashboard_reads_a_fixed_number_of_queries(
+    client, login, member, count_queries, clock, create_purchase
+):
+    create_purchase(member, 50_000, purchased_at=clock.now() - timedelta(days=3))
     login(member)
     client.get("/dashboard")
     with count_queries() as few:
         assert client.get("/dashboard").status_code == 200
     for n in range(49):
-        add_purchase(
-            member,
-            amount=10_000 + n,
-            purchased_at=clock.now() - timedelta(days=n * 7),
-            commit=False,
-        )
-    db.session.commit()
+        create_purchase(member, 10_000 + n, purchased_at=clock.now() - timedelta(days=n * 7))
     with count_queries() as many:
         assert client.get("/dashboard").status_code == 200
     assert len(few) == len(many), many
@@ -148,22 +170,18 @@ def test_dashboard_reads_a_fixed_number_of_queries(client, login, member, count_
 # -- purchase history ------------------------------------------------------------------------
 
 
-def test_history_is_newest_first_with_amount_points_and_status(client, login, member, clock):
-    add_purchase(member, amount=150_000, purchased_at=datetime(2026, 5, 1, 4, tzinfo=UTC))
-    add_purchase(
-        member,
-        amount=80_000,
-        purchased_at=datetime(2026, 6, 1, 4, tzinfo=UTC),
-        store="Beijing SKP",
-        returned_amount=80_000,
+def test_history_is_newest_first_with_amount_points_and_status(
+    client, login, member, clock, create_purchase, create_return
+):
+    create_purchase(member, 150_000, purchased_at=datetime(2026, 5, 1, 4, tzinfo=UTC))
+    beijing = create_purchase(
+        member, 80_000, purchased_at=datetime(2026, 6, 1, 4, tzinfo=UTC), store="Beijing SKP"
     )
-    add_purchase(
-        member,
-        amount=60_000,
-        purchased_at=datetime(2026, 4, 1, 4, tzinfo=UTC),
-        store="Chengdu Taikoo Li",
-        returned_amount=10_000,
+    create_return(beijing, 80_000)
+    chengdu = create_purchase(
+        member, 60_000, purchased_at=datetime(2026, 4, 1, 4, tzinfo=UTC), store="Chengdu Taikoo Li"
     )
+    create_return(chengdu, 10_000)
     login(member)
     words = texts(main_of(page_of(client.get("/purchases"))))
     assert words.index("Beijing SKP") < words.index("Shanghai IFC") < words.index("Chengdu")
@@ -181,16 +199,14 @@ def test_history_empty_state(client, login):
     assert "Load more" not in words
 
 
-def test_history_pages_with_load_more(client, login, member, clock):
+def test_history_pages_with_load_more(client, login, member, clock, create_purchase):
     for n in range(25):
-        add_purchase(
+        create_purchase(
             member,
-            amount=10_000 + n * 100,
+            10_000 + n * 100,
             purchased_at=clock.now() - timedelta(days=n),
             store=f"Store {n:02d}",
-            commit=False,
         )
-    db.session.commit()
     login(member)
     first = page_of(client.get("/purchases"))
     assert first.count('class="purchase-row"') == 20
@@ -224,11 +240,13 @@ def test_history_pages_with_load_more(client, login, member, clock):
     assert "<html" in boosted and "hx-swap-oob" not in boosted
 
 
-def test_history_filters_by_dates_in_the_programme_zone(client, login, member, clock):
+def test_history_filters_by_dates_in_the_programme_zone(
+    client, login, member, clock, create_purchase
+):
     # 17:00 UTC on 31 March is 01:00 on 1 April in Shanghai.
-    add_purchase(member, purchased_at=datetime(2026, 3, 31, 17, tzinfo=UTC), store="Late night")
-    add_purchase(member, purchased_at=datetime(2026, 3, 20, 4, tzinfo=UTC), store="March")
-    add_purchase(member, purchased_at=datetime(2026, 5, 2, 4, tzinfo=UTC), store="May")
+    create_purchase(member, purchased_at=datetime(2026, 3, 31, 17, tzinfo=UTC), store="Late night")
+    create_purchase(member, purchased_at=datetime(2026, 3, 20, 4, tzinfo=UTC), store="March")
+    create_purchase(member, purchased_at=datetime(2026, 5, 2, 4, tzinfo=UTC), store="May")
     login(member)
     april = texts(main_of(page_of(client.get("/purchases?from=2026-04-01&to=2026-04-30"))))
     assert "Late night" in april and "March" not in april and "May" not in april
@@ -247,8 +265,10 @@ def test_history_filters_by_dates_in_the_programme_zone(client, login, member, c
         ("from=2026-05-01&to=2026-04-01", "The end date is before the start date."),
     ],
 )
-def test_history_refuses_bad_dates_with_a_message(client, login, member, query, message):
-    add_purchase(member)
+def test_history_refuses_bad_dates_with_a_message(
+    client, login, member, query, message, create_purchase
+):
+    create_purchase(member)
     login(member)
     response = client.get(f"/purchases?{query}")
     assert response.status_code == 422
@@ -258,22 +278,23 @@ def test_history_refuses_bad_dates_with_a_message(client, login, member, query, 
     assert "purchase-row" not in page_of(response)
 
 
-def test_history_reads_a_fixed_number_of_queries(client, login, member, count_queries, clock):
-    add_purchase(member)
+def test_history_reads_a_fixed_number_of_queries(
+    client, login, member, count_queries, clock, create_purchase
+):
+    create_purchase(member)
     login(member)
     client.get("/purchases")
     with count_queries() as few:
         client.get("/purchases")
     for n in range(49):
-        add_purchase(member, purchased_at=clock.now() - timedelta(days=n), commit=False)
-    db.session.commit()
+        create_purchase(member, purchased_at=clock.now() - timedelta(days=n))
     with count_queries() as many:
         client.get("/purchases")
     assert len(few) == len(many)
 
 
-def test_shop_names_are_escaped(client, login, member):
-    purchase = add_purchase(member, store="<script>alert(1)</script>")
+def test_shop_names_are_escaped(client, login, member, create_purchase):
+    purchase = create_purchase(member, store="<script>alert(1)</script>")
     login(member)
     for path in ("/purchases", f"/purchases/{purchase.id}", "/dashboard"):
         assert "<script>alert(1)" not in page_of(client.get(path))
@@ -282,30 +303,22 @@ def test_shop_names_are_escaped(client, login, member):
 # -- one purchase ----------------------------------------------------------------------------
 
 
-def test_purchase_page_shows_items_returns_and_ledger_lines(client, login, member, clock):
-    purchase = add_purchase(
+def test_purchase_page_shows_items_returns_and_ledger_lines(
+    client, login, member, clock, create_purchase, create_return
+):
+    purchase = create_purchase(
         member,
-        amount=1_250_000,
+        1_250_000,
         purchased_at=datetime(2026, 6, 2, 6, 30, tzinfo=UTC),
         store="Shanghai IFC",
         receipt_no="SH01-000123",
-        items=[("WT-204", "Automatic watch", 1, 1_100_000), ("SC-11", "Silk scarf", 2, 75_000)],
+        items=[
+            {"sku": "WT-204", "name": "Automatic watch", "quantity": 1, "unit_price": 1_100_000},
+            {"sku": "SC-11", "name": "Silk scarf", "quantity": 2, "unit_price": 75_000},
+        ],
     )
-    stored = reread(member)
-    refund = PurchaseReturn(purchase_id=purchase.id, amount=150_000, points_reversed=1_500)
-    db.session.add(refund)
-    db.session.flush()
-    debit_points(
-        stored,
-        "reverse",
-        1_500,
-        reason="Return of 2 silk scarves",
-        purchase_id=purchase.id,
-        purchase_return_id=refund.id,
-    )
-    purchase.returned_amount = 150_000
-    purchase.points_reversed = 1_500
-    db.session.commit()
+    # The scarves come back: 12,500 points x ¥1,500 / ¥12,500 = 1,500 points are reversed.
+    create_return(purchase, 150_000, reason="Two silk scarves, wrong colour")
     login(member)
     response = client.get(f"/purchases/{purchase.id}")
     assert response.status_code == 200
@@ -321,18 +334,23 @@ def test_purchase_page_shows_items_returns_and_ledger_lines(client, login, membe
         "¥1,500.00",  # the scarves' line total, and the return
         "¥12,500.00",
         "¥11,000.00",  # what still counts towards the tier
-        "Purchase at Shanghai IFC: 12,500 × 1",
+        # Earned at the Member tier; the purchase itself then reached Silver.
+        "Purchase SH01-000123 at Shanghai IFC: 12,500 × 1 Member",
         "+12,500",
-        "Return of 2 silk scarves",
+        "Two silk scarves, wrong colour",
+        "1,500 reversed after returns",
+        "Return on receipt SH01-000123: points of the returned part",
         "−1,500",
     ):
         assert text in words, text
 
 
 @pytest.mark.parametrize("which", ["another member's", "unknown"])
-def test_another_members_or_an_unknown_purchase_is_404(client, login, create_member, which):
+def test_another_members_or_an_unknown_purchase_is_404(
+    client, login, create_member, which, create_purchase
+):
     other = create_member()
-    purchase = add_purchase(other)
+    purchase = create_purchase(other)
     login()
     purchase_id = purchase.id if which == "another member's" else purchase.id + 1000
     assert client.get(f"/purchases/{purchase_id}").status_code == 404
@@ -383,18 +401,20 @@ def test_offline_card_worker_is_served_as_javascript(client):
     assert 'url.pathname === "/card"' in body and "caches.delete" in body
 
 
-def test_a_cursor_from_another_members_purchase_is_ignored(client, login, member, create_member):
+def test_a_cursor_from_another_members_purchase_is_ignored(
+    client, login, member, create_member, create_purchase
+):
     other = create_member()
-    theirs = add_purchase(other, store="Their boutique")
-    add_purchase(member, store="My boutique")
+    theirs = create_purchase(other, store="Their boutique")
+    create_purchase(member, store="My boutique")
     login(member)
     words = texts(main_of(page_of(client.get(f"/purchases?before={theirs.id}"))))
     assert "My boutique" in words and "Their boutique" not in words
 
 
-def test_pages_read_in_chinese(client, login, create_member):
+def test_pages_read_in_chinese(client, login, create_member, create_purchase):
     person = create_member(locale="zh_Hans")
-    add_purchase(person)
+    create_purchase(person)
     login(person)
     for path in ("/dashboard", "/purchases", "/card"):
         response = client.get(path)

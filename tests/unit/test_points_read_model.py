@@ -11,7 +11,6 @@ from hypothesis import strategies as st
 from portal.models import Tier
 from portal.services.members.dashboard import group_expiries
 from portal.services.points.tiers import progress_for, spend_summary
-from tests.purchase_records import add_purchase
 
 TIERS = [
     Tier(code="member", rank=0, name="Member", qualifying_spend=0),
@@ -126,17 +125,18 @@ def test_no_unspent_points_means_no_expiry():
     assert group_expiries([], today=date(2026, 6, 15), notice_days=30) == []
 
 
-def test_spend_summary_counts_net_spend_in_the_window(app, member, clock):
-    now = clock.now()
-    add_purchase(member, amount=300_000, purchased_at=now - timedelta(days=400))  # too old
-    old = add_purchase(
-        member, amount=200_000, purchased_at=now - timedelta(days=300), returned_amount=200_000
-    )
-    add_purchase(
-        member, amount=500_000, purchased_at=now - timedelta(days=200), returned_amount=100_000
-    )
-    add_purchase(member, amount=100_000, purchased_at=now - timedelta(days=10))
-    add_purchase(member, amount=900_000, purchased_at=now + timedelta(days=1))  # not yet
+def test_spend_summary_counts_net_spend_in_the_window(
+    app, member, clock, create_purchase, create_return
+):
+    # The summary is read as of yesterday, so that today's purchase is one it must not count.
+    now = clock.now() - timedelta(days=1)
+    create_purchase(member, 300_000, purchased_at=now - timedelta(days=400))  # too old
+    old = create_purchase(member, 200_000, purchased_at=now - timedelta(days=300))
+    create_return(old, 200_000)
+    partly = create_purchase(member, 500_000, purchased_at=now - timedelta(days=200))
+    create_return(partly, 100_000)
+    create_purchase(member, 100_000, purchased_at=now - timedelta(days=10))
+    create_purchase(member, 900_000, purchased_at=now + timedelta(days=1))  # not yet
     spend, oldest, kept = spend_summary(member, now=now, keep_until=now + timedelta(days=180))
     assert spend == 500_000
     # The fully returned purchase counts for nothing, so it does not set the deadline.

@@ -8,6 +8,7 @@ from portal.extensions import db
 from portal.models import LedgerEntry, Member, Purchase, PurchaseItem, Tier
 from portal.services.members.cards import is_valid_card_number
 from portal.services.points.tiers import qualifying_spend, tier_for_spend
+from tests.conftest import form_post
 
 
 def seed(runner, members: int, purchases: int):
@@ -82,22 +83,18 @@ def test_seed_scale_writes_consistent_members_purchases_and_ledger(app, runner, 
 
 
 def test_seed_scale_adds_to_existing_data_and_synthetic_members_can_be_read(
-    app, runner, client, member, clock
+    app, runner, client, member, create_purchase, clock
 ):
     seed(runner, 20, 100)
     seed(runner, 20, 100)
     assert count(Member) == 41
     assert count(Purchase) == 200
     # New rows after the bulk load take the next ids (PostgreSQL sequences moved on).
-    from tests.purchase_records import add_purchase
-
-    purchase = add_purchase(member)
+    purchase = create_purchase(member)
     assert purchase.id == 201
     busiest = db.session.scalar(
         select(Member).where(Member.id != member.id).order_by(Member.points_balance.desc())
     )
-    from tests.conftest import form_post
-
     response = form_post(
         client,
         "/login",
