@@ -245,11 +245,15 @@ _sequence = itertools.count(1)
 
 
 @pytest.fixture
-def create_member(app):
-    """create_member(**overrides) -> Member, committed, password DEFAULT_PASSWORD."""
+def create_member(app, request):
+    """create_member(**overrides) -> Member, committed, password DEFAULT_PASSWORD.
+    `tier="gold"` moves the new member to that tier as an admin does by hand
+    (set_tier_by_hand: kept 12 months, recorded, notified), by default the `admin` fixture."""
+    from portal.models import Tier
     from portal.services.members.accounts import create_member as create
+    from portal.services.members.desk import set_tier_by_hand
 
-    def factory(**overrides):
+    def factory(*, tier: str | None = None, **overrides):
         n = next(_sequence)
         values = {
             "name": f"Member Number{n}",
@@ -260,6 +264,10 @@ def create_member(app):
         values.update(overrides)
         member = create(**values)
         db.session.commit()
+        if tier is not None and tier != member.tier_code:
+            admin = request.getfixturevalue("admin")
+            set_tier_by_hand(member, db.session.get(Tier, tier), reason="Test tier", admin=admin)
+            db.session.commit()
         return member
 
     return factory

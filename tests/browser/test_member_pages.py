@@ -10,7 +10,6 @@ from playwright.sync_api import expect
 
 from portal.extensions import db
 from portal.services.messaging.notifications import notify_member
-from portal.services.points.ledger import credit_points
 from tests.browser.checks import check_page, size_of
 from tests.browser.flows import (
     csrf_meta,
@@ -26,10 +25,10 @@ pytestmark = pytest.mark.browser
 
 
 @pytest.fixture
-def active_member(live_server, member):
+def active_member(live_server, member, create_purchase, give_points):
     """Lin Mei with some points and an unread notification, so the pages have content."""
-    credit_points(member, "earn", 1280, reason="Purchase at Shanghai IFC boutique")
-    credit_points(member, "bonus", 200, reason="Welcome to the club")
+    create_purchase(member, "1280.00", store="Shanghai IFC")  # 1,280 points at Member
+    give_points(member, 200, reason="Welcome to the club")
     notify_member(
         member,
         "tier",

@@ -22,12 +22,6 @@ def earn_entries(member):
     ).all()
 
 
-def with_tier(member, code):
-    member.tier_code = code
-    db.session.commit()
-    return member
-
-
 @pytest.mark.parametrize(
     ("tier", "amount", "points"),
     [
@@ -41,7 +35,7 @@ def with_tier(member, code):
 def test_points_are_whole_units_times_the_tier_multiplier_rounded_down(
     create_member, create_purchase, clock, tier, amount, points
 ):
-    member = with_tier(create_member(birthday=date(1990, 3, 4)), tier)  # June: not birthday
+    member = create_member(birthday=date(1990, 3, 4), tier=tier)  # June: not birthday
     purchase = create_purchase(member, amount)
     assert purchase.points_awarded == points
     assert member.points_balance == points
@@ -51,7 +45,7 @@ def test_points_are_whole_units_times_the_tier_multiplier_rounded_down(
 
 def test_the_entry_says_how_the_points_were_computed(create_member, create_purchase, clock):
     clock.set(datetime(2026, 12, 10, 4, 0, tzinfo=UTC))
-    member = with_tier(create_member(birthday=date(1990, 12, 18)), "silver")
+    member = create_member(birthday=date(1990, 12, 18), tier="silver")
     purchase = create_purchase(member, "1234.50", receipt_no="SH01-2026-000123")
     [entry] = earn_entries(member)
     assert entry.points == 3085  # 1234 x 1.25 x 2 = 3085

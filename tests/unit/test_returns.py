@@ -31,10 +31,7 @@ def give_back(purchase, amount, **kwargs):
 
 @pytest.fixture
 def silver_member(create_member):
-    member = create_member(birthday=date(1990, 1, 1))
-    member.tier_code = "silver"
-    db.session.commit()
-    return member
+    return create_member(birthday=date(1990, 1, 1), tier="silver")
 
 
 def test_several_partial_returns_reverse_exactly_the_points_earned(
