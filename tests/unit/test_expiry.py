@@ -11,7 +11,8 @@ from portal.clock import add_months
 from portal.extensions import db
 from portal.models import LedgerEntry, Notification, OutboxMessage
 from portal.services.points.expiry import expire_due_points, send_expiry_notices
-from portal.services.points.ledger import debit_points, ledger_sum, unspent_sum
+from portal.services.points.ledger import ledger_sum, unspent_sum
+from portal.services.rewards.redemption import redeem
 
 
 def entries(member, kind):
@@ -28,7 +29,9 @@ def run(function):
     return result
 
 
-def test_points_expire_oldest_first_and_only_once(create_member, create_purchase, clock):
+def test_points_expire_oldest_first_and_only_once(
+    create_member, create_purchase, clock, create_reward
+):
     member = create_member()
     first = datetime(2024, 7, 1, 2, 0, tzinfo=UTC)
     second = datetime(2024, 9, 1, 2, 0, tzinfo=UTC)
@@ -36,7 +39,11 @@ def test_points_expire_oldest_first_and_only_once(create_member, create_purchase
     create_purchase(member, "1000.00", purchased_at=first)
     create_purchase(member, "600.00", purchased_at=second)
     # Spending takes the oldest points first: 700 of the first purchase's 1000.
-    debit_points(member, "redeem", 700, reason="Gift wrapping set", must_be_covered=True)
+    redeem(
+        member,
+        create_reward(name="Gift wrapping set", points_cost=700),
+        idempotency_key="spend-700",
+    )
     db.session.commit()
 
     clock.set(add_months(first, 24) - timedelta(minutes=1))
@@ -83,12 +90,12 @@ def test_members_are_told_30_days_before_once_per_expiry_date(
     assert "July 1, 2026" in mailbox.text_of(mailbox.last_to("mei.notice@example.com"))
 
 
-def test_no_notice_for_points_already_spent(create_member, create_purchase, clock):
+def test_no_notice_for_points_already_spent(create_member, create_purchase, clock, create_reward):
     member = create_member()
     bought = datetime(2024, 8, 1, 2, 0, tzinfo=UTC)
     clock.set(datetime(2024, 8, 2, tzinfo=UTC))
     create_purchase(member, "300.00", purchased_at=bought)
-    debit_points(member, "redeem", 300, reason="Reward", must_be_covered=True)
+    redeem(member, create_reward(points_cost=300), idempotency_key="spend-all-300")
     db.session.commit()
     clock.set(add_months(bought, 24) - timedelta(days=5))
     assert run(send_expiry_notices) == 0

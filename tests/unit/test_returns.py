@@ -10,9 +10,10 @@ from sqlalchemy import select
 
 from portal.extensions import db
 from portal.models import LedgerEntry, PurchaseReturn
-from portal.services.points.ledger import debit_points, ledger_sum, unspent_sum
+from portal.services.points.ledger import ledger_sum, unspent_sum
 from portal.services.points.tiers import qualifying_spend
 from portal.services.purchases.recording import InvalidReturn, ReturnConflict, record_return
+from portal.services.rewards.redemption import redeem
 
 
 def reversals(member):
@@ -101,10 +102,10 @@ def test_returns_lower_qualifying_spend(silver_member, create_purchase, clock):
 
 
 def test_a_reversal_after_spending_may_take_the_balance_below_zero(
-    silver_member, create_purchase, clock
+    silver_member, create_purchase, clock, create_reward
 ):
     purchase = create_purchase(silver_member, "800.00")  # 1000 points
-    debit_points(silver_member, "redeem", 900, reason="Reward", must_be_covered=True)
+    redeem(silver_member, create_reward(points_cost=900), idempotency_key="spend-900")
     db.session.commit()
     give_back(purchase, 80000)
     assert silver_member.points_balance == -900
