@@ -3,6 +3,10 @@
 The suite runs against DATABASE_URL when it is set (PostgreSQL in CI), else against a SQLite
 file of its own. The schema is created once per run; each test starts from empty tables with
 the designed tiers, a fresh app, an SMTP server that catches the mail, and a clock it may move.
+
+Test data is built one way: with the factories below (create_member, create_purchase,
+create_return, create_reward, give_points), each going through the portal's own rule for
+that kind of data, so a test never holds a row the programme could not have written.
 """
 
 from __future__ import annotations
