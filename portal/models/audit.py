@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import JSON, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.clock import utcnow
-from portal.extensions import db
-from portal.models.base import UTCDateTime
+from portal.models.base import Model, UTCDateTime
+
+if TYPE_CHECKING:
+    from portal.models.members import Member
 
 
-class AuditEntry(db.Model):
+class AuditEntry(Model):
     __tablename__ = "audit_entries"
     __table_args__ = (Index("ix_audit_entries_target", "target_type", "target_id"),)
 
@@ -26,4 +29,4 @@ class AuditEntry(db.Model):
     ip_address: Mapped[str | None] = mapped_column(String(45))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
 
-    actor = relationship("Member")
+    actor: Mapped[Member | None] = relationship("Member")

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.clock import utcnow
-from portal.extensions import db
-from portal.models.base import UTCDateTime
+from portal.models.base import Model, UTCDateTime
+
+if TYPE_CHECKING:
+    from portal.models.members import Member
 
 
-class PurchaseImport(db.Model):
+class PurchaseImport(Model):
     """An uploaded CSV, stored in the database (not on one web host's disk) so that the
     import step reads exactly the file that was previewed, whichever host serves it. `digest`
     (SHA-256 of `content`) is carried by the preview's form: a file changed in between is
@@ -34,7 +37,7 @@ class PurchaseImport(db.Model):
     imported_count: Mapped[int | None] = mapped_column(Integer)
     skipped_count: Mapped[int | None] = mapped_column(Integer)
 
-    uploaded_by = relationship("Member")
+    uploaded_by: Mapped[Member | None] = relationship("Member")
 
     def __repr__(self) -> str:
         return f"<PurchaseImport {self.id} {self.filename!r}>"

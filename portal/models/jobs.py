@@ -7,11 +7,10 @@ from datetime import datetime
 from sqlalchemy import String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from portal.extensions import db
-from portal.models.base import UTCDateTime
+from portal.models.base import Model, UTCDateTime
 
 
-class JobLock(db.Model):
+class JobLock(Model):
     __tablename__ = "job_locks"
 
     name: Mapped[str] = mapped_column(String(64), primary_key=True)

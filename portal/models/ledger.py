@@ -3,23 +3,26 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import JSON, BigInteger, CheckConstraint, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.clock import utcnow
 from portal.extensions import db
-from portal.models.base import UTCDateTime
+from portal.models.base import BigId, Model, UTCDateTime
+
+if TYPE_CHECKING:
+    from portal.models.members import Member
+    from portal.models.purchases import Purchase
 
 # Credits add points, debits take them; `remaining` is kept on credits only.
 CREDIT_KINDS = ("earn", "bonus", "refund", "adjust_credit")
 DEBIT_KINDS = ("redeem", "reverse", "expire", "adjust_debit")
 ENTRY_KINDS = CREDIT_KINDS + DEBIT_KINDS
 
-BigId = BigInteger().with_variant(Integer, "sqlite")
 
-
-class LedgerEntry(db.Model):
+class LedgerEntry(Model):
     """One movement of points. Never updated or deleted, except `remaining`: how many of a
     credit's points are still unspent, which expiry and spending consume oldest first."""
 
@@ -89,9 +92,9 @@ class LedgerEntry(db.Model):
         ForeignKey("redemptions.id", ondelete="RESTRICT"), index=True
     )
 
-    member = relationship("Member", foreign_keys=[member_id])
-    purchase = relationship("Purchase", foreign_keys=[purchase_id])
-    actor = relationship("Member", foreign_keys=[actor_id])
+    member: Mapped[Member] = relationship("Member", foreign_keys=[member_id])
+    purchase: Mapped[Purchase | None] = relationship("Purchase", foreign_keys=[purchase_id])
+    actor: Mapped[Member | None] = relationship("Member", foreign_keys=[actor_id])
 
     @property
     def is_credit(self) -> bool:

@@ -10,8 +10,7 @@ from sqlalchemy import BigInteger, CheckConstraint, Date, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.clock import utcnow
-from portal.extensions import db
-from portal.models.base import UTCDateTime
+from portal.models.base import Model, UTCDateTime
 
 if TYPE_CHECKING:
     from portal.models.programme import Tier
@@ -19,7 +18,7 @@ if TYPE_CHECKING:
 ROLES = ("member", "staff", "admin")
 
 
-class Member(UserMixin, db.Model):
+class Member(UserMixin, Model):
     """A person with an account: a customer, or staff (who may also collect points)."""
 
     __tablename__ = "members"
@@ -87,7 +86,7 @@ class Member(UserMixin, db.Model):
         return " ".join(n[i : i + 4] for i in range(0, len(n), 4))
 
 
-class LoginSession(db.Model):
+class LoginSession(Model):
     """A signed-in browser. The cookie holds only a random token whose hash is stored here, so
     signing out (or changing the password) ends the session on the server: a copied old cookie
     stops working."""

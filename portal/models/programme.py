@@ -8,11 +8,10 @@ from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.clock import utcnow
-from portal.extensions import db
-from portal.models.base import UTCDateTime
+from portal.models.base import Model, UTCDateTime
 
 
-class Tier(db.Model):
+class Tier(Model):
     """A membership level. `qualifying_spend` is the rolling 12-month net spend, in minor units,
     that reaches it; `multiplier_percent` is the earning multiplier x100 (Silver 125 = 1.25)."""
 
@@ -36,7 +35,7 @@ class Tier(db.Model):
         return f"<Tier {self.code}>"
 
 
-class Setting(db.Model):
+class Setting(Model):
     """A programme setting changed by admins; the value is JSON. Missing keys use the defaults
     of services/settings.py."""
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import (
     BigInteger,
@@ -16,14 +17,15 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.clock import utcnow
-from portal.extensions import db
-from portal.models.base import UTCDateTime
-from portal.models.ledger import BigId
+from portal.models.base import BigId, Model, UTCDateTime
+
+if TYPE_CHECKING:
+    from portal.models.members import Member
 
 CHANNELS = ("api", "staff", "import")
 
 
-class Purchase(db.Model):
+class Purchase(Model):
     """A receipt. Amounts are integer minor units (fen) of `currency`. `returned_amount` and
     `points_reversed` grow with each return and never pass `amount` and `points_awarded`."""
 
@@ -61,7 +63,7 @@ class Purchase(db.Model):
     )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
-    member = relationship("Member", foreign_keys=[member_id])
+    member: Mapped[Member] = relationship("Member", foreign_keys=[member_id])
     items: Mapped[list[PurchaseItem]] = relationship(
         back_populates="purchase", cascade="all, delete-orphan", order_by="PurchaseItem.id"
     )
@@ -81,7 +83,7 @@ class Purchase(db.Model):
         return f"<Purchase {self.receipt_no}>"
 
 
-class PurchaseItem(db.Model):
+class PurchaseItem(Model):
     __tablename__ = "purchase_items"
     __table_args__ = (
         CheckConstraint("quantity > 0", name="quantity_positive"),
@@ -104,7 +106,7 @@ class PurchaseItem(db.Model):
         return self.quantity * self.unit_price
 
 
-class PurchaseReturn(db.Model):
+class PurchaseReturn(Model):
     """A full or partial return. `return_ref` (given by the till) makes a retried return
     request harmless: the same reference on the same purchase is recorded once."""
 
@@ -134,7 +136,7 @@ class PurchaseReturn(db.Model):
     purchase: Mapped[Purchase] = relationship(back_populates="returns")
 
 
-class ApiToken(db.Model):
+class ApiToken(Model):
     """A Bearer token for a till or the online shop. Only its SHA-256 is stored; `prefix` (the
     first characters) lets staff tell tokens apart."""
 
@@ -150,7 +152,7 @@ class ApiToken(db.Model):
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"))
 
 
-class TierChange(db.Model):
+class TierChange(Model):
     """Each move of a member between tiers, with why."""
 
     __tablename__ = "tier_changes"

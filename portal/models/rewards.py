@@ -18,10 +18,10 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.clock import utcnow
 from portal.extensions import db
-from portal.models.base import UTCDateTime
-from portal.models.ledger import BigId
+from portal.models.base import BigId, Model, UTCDateTime
 
 if TYPE_CHECKING:
+    from portal.models.ledger import LedgerEntry
     from portal.models.members import Member
     from portal.models.programme import Tier
 
@@ -43,7 +43,7 @@ def _one_of(column: str, values: tuple[str, ...]) -> str:
     return f"{column} IN (" + ", ".join(f"'{v}'" for v in values) + ")"
 
 
-class Reward(db.Model):
+class Reward(Model):
     """An item of the catalogue. `stock` NULL means unlimited; `min_tier` NULL means every
     member; the reward can be redeemed while `active` and within [active_from, active_to)."""
 
@@ -93,7 +93,7 @@ class Reward(db.Model):
         return f"<Reward {self.id} {self.name!r}>"
 
 
-class Redemption(db.Model):
+class Redemption(Model):
     """A voucher: a member spent `points_spent` on a reward. Staff fulfil it in store or
     cancel it (the points come back); unused past `valid_until` it expires."""
 
@@ -139,7 +139,9 @@ class Redemption(db.Model):
     fulfilled_by: Mapped[Member | None] = relationship(foreign_keys=[fulfilled_by_id])
     cancelled_by: Mapped[Member | None] = relationship(foreign_keys=[cancelled_by_id])
     # The redeem debit and, after a cancellation, the refund (LedgerEntry.redemption_id).
-    ledger_entries = relationship("LedgerEntry", order_by="LedgerEntry.id", viewonly=True)
+    ledger_entries: Mapped[list[LedgerEntry]] = relationship(
+        "LedgerEntry", order_by="LedgerEntry.id", viewonly=True
+    )
 
     @property
     def voucher_code_display(self) -> str:
