@@ -12,9 +12,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from typing import Any, cast
 
 from flask import has_request_context, request
-from sqlalchemy import event
+from sqlalchemy import Connection, CursorResult, Engine, Result, event
 
 _immediate_outside_requests: ContextVar[bool] = ContextVar(
     "immediate_outside_requests", default=False
@@ -36,12 +37,18 @@ def _writing() -> bool:
     return _immediate_outside_requests.get()
 
 
-def tune_engine(engine) -> None:
+def changed_rows(result: Result[*tuple[Any, ...]]) -> int:
+    """How many rows an UPDATE or DELETE run through the session matched. The session hands
+    back the cursor's result, which its signature calls a plain `Result`."""
+    return cast(CursorResult[*tuple[Any, ...]], result).rowcount
+
+
+def tune_engine(engine: Engine) -> None:
     if engine.dialect.name != "sqlite":
         return
 
     @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_connection, _record):
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         dbapi_connection.isolation_level = None  # we emit BEGIN ourselves
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
@@ -52,5 +59,5 @@ def tune_engine(engine) -> None:
         cursor.close()
 
     @event.listens_for(engine, "begin")
-    def _on_begin(connection):
+    def _on_begin(connection: Connection) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE" if _writing() else "BEGIN")

@@ -316,7 +316,7 @@ def request_email_change(member: Member, password: str, new_email: str) -> bool:
 
 def authenticate(email: str, password: str) -> Member | None:
     member = find_member_by_email(email)
-    if not verify_password(member.password_hash if member else None, password):
+    if not verify_password(member.password_hash if member else None, password) or member is None:
         return None
     if not member.is_active:
         return None

@@ -8,9 +8,10 @@ import logging
 import re
 from dataclasses import dataclass
 from datetime import date
+from typing import Any, TypeVar
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, or_, select
+from sqlalchemy import ColumnElement, func, or_, select
 
 from portal.extensions import db
 from portal.models import LedgerEntry, Member, Purchase, Redemption, Tier, TierChange
@@ -68,7 +69,13 @@ class MemberProfile:
     tier_changes: list[TierChange]
 
 
-def _latest(model, member: Member, limit: int, *order) -> list:
+# The member's own rows that a staff page lists, newest first.
+MemberRow = TypeVar("MemberRow", Purchase, LedgerEntry, Redemption, TierChange)
+
+
+def _latest(
+    model: type[MemberRow], member: Member, limit: int, *order: ColumnElement[Any]
+) -> list[MemberRow]:
     """The member's newest `limit` rows of `model` (an indexed query on member_id)."""
     order = order or (model.id.desc(),)
     return list(

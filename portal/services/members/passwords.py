@@ -6,10 +6,14 @@ from __future__ import annotations
 import gzip
 from functools import cache
 from importlib import resources
+from typing import TYPE_CHECKING, Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from flask_babel import lazy_gettext as _l
+
+if TYPE_CHECKING:
+    from flask_babel.speaklater import LazyString
 
 MIN_LENGTH = 10
 MAX_LENGTH = 128
@@ -20,7 +24,7 @@ _hasher = PasswordHasher()
 _DUMMY_HASH = _hasher.hash("timing-equaliser-not-a-password")
 
 
-def configure_hasher(params: dict | None) -> None:
+def configure_hasher(params: dict[str, Any] | None) -> None:
     """Tests use cheap argon2 parameters (ARGON2_PARAMETERS); production keeps the library's
     recommended defaults."""
     global _hasher, _DUMMY_HASH
@@ -49,7 +53,7 @@ def common_passwords() -> frozenset[str]:
     return frozenset(gzip.decompress(data).decode().split())
 
 
-def password_problem(password: str, *, email: str = "", name: str = "") -> str | None:
+def password_problem(password: str, *, email: str = "", name: str = "") -> LazyString | None:
     """Why the password is refused, or None when it is acceptable."""
     if len(password) < MIN_LENGTH:
         return _l("Use at least %(n)d characters.", n=MIN_LENGTH)

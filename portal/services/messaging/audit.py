@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from flask import has_request_context, request
 
 from portal.clock import utcnow
 from portal.extensions import db
 from portal.models import AuditEntry, Member
+from portal.models.base import Model
 
 logger = logging.getLogger(__name__)
 
@@ -17,9 +19,9 @@ def record_audit(
     action: str,
     *,
     actor: Member | None,
-    target=None,
+    target: Model | None = None,
     summary: str = "",
-    details: dict | None = None,
+    details: dict[str, Any] | None = None,
 ) -> AuditEntry:
     entry = AuditEntry(
         actor_id=actor.id if actor is not None else None,

@@ -18,12 +18,15 @@ from datetime import timedelta
 from email.message import EmailMessage
 from email.utils import make_msgid
 from pathlib import Path
+from typing import cast
 
-from flask import current_app, has_app_context
+from flask import Flask, current_app, has_app_context
 from sqlalchemy import event, or_, select, update
+from sqlalchemy.orm import Session
+from werkzeug.local import LocalProxy
 
 from portal.clock import utcnow
-from portal.database import writing_transactions
+from portal.database import changed_rows, writing_transactions
 from portal.extensions import db
 from portal.models import OutboxMessage
 from portal.services.messaging.mail import QUEUED_IN_SESSION
@@ -47,13 +50,13 @@ def install_after_commit_delivery() -> None:
     event.listen(db.session, "after_rollback", _forget_rolled_back)
 
 
-def _deliver_committed(session) -> None:
+def _deliver_committed(session: Session) -> None:
     if session.in_nested_transaction():
         return  # SQLAlchemy also calls after_commit when a SAVEPOINT is released: not yet ours
     ids = session.info.pop(QUEUED_IN_SESSION, None)
     if not ids or not has_app_context():
         return
-    app = current_app._get_current_object()
+    app = cast(LocalProxy[Flask], current_app)._get_current_object()
     mode = app.config["MAIL_DELIVERY"]
     if mode == "off":
         return
@@ -65,13 +68,13 @@ def _deliver_committed(session) -> None:
         worker.join()
 
 
-def _forget_rolled_back(session) -> None:
+def _forget_rolled_back(session: Session) -> None:
     if session.in_nested_transaction():
         return  # a SAVEPOINT rolled back; what the outer transaction queued still stands
     session.info.pop(QUEUED_IN_SESSION, None)
 
 
-def _deliver_in_context(app, ids: list[int]) -> None:
+def _deliver_in_context(app: Flask, ids: list[int]) -> None:
     with app.app_context(), writing_transactions():
         try:
             deliver_pending(ids=ids)
@@ -109,11 +112,11 @@ def _claim(message_id: int) -> bool:
         .values(status="sending", claimed_at=now, attempts=OutboxMessage.attempts + 1)
     )
     db.session.commit()
-    return result.rowcount == 1
+    return changed_rows(result) == 1
 
 
 def _send_claimed(message_id: int) -> bool:
-    message = db.session.get(OutboxMessage, message_id)
+    message = db.session.get_one(OutboxMessage, message_id)
     email = build_email(message)
     # No transaction stays open while the SMTP server takes its time.
     db.session.commit()
@@ -160,15 +163,17 @@ def transport_send(email: EmailMessage, *, message_id: int) -> None:
         outbox.mkdir(parents=True, exist_ok=True)
         path = outbox / f"{message_id:06d}.eml"
         path.write_bytes(bytes(email))
+        plain = email.get_body(preferencelist=("plain",))
         logger.info(
             "development mail to %s, %r, written to %s\n%s",
             email["To"],
             email["Subject"],
             path,
-            email.get_body(preferencelist=("plain",)).get_content(),
+            plain.get_content() if plain is not None else "",
         )
         return
     timeout = config["MAIL_TIMEOUT"]
+    smtp: smtplib.SMTP
     if config["MAIL_USE_SSL"]:
         smtp = smtplib.SMTP_SSL(
             config["MAIL_SERVER"],

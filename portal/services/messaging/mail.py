@@ -4,6 +4,7 @@ the commit and in its own transactions, is delivery.py."""
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from flask import render_template
 from flask_babel import force_locale
@@ -28,7 +29,7 @@ def queue_mail(
     member: Member | None = None,
     locale: str | None = None,
     dedupe_key: str | None = None,
-    **context,
+    **context: Any,
 ) -> OutboxMessage | None:
     """Render `email/<template>.txt` (and `.html` when present) in the reader's language and
     add it to the outbox. With a `dedupe_key` the same message is queued only once."""

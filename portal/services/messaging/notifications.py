@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING, Any
 
 from flask_babel import force_locale
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from portal.clock import utcnow
+from portal.database import changed_rows
 from portal.extensions import db
 from portal.models import Member, Notification
 from portal.services.messaging.mail import queue_mail
+
+if TYPE_CHECKING:
+    from flask_babel.speaklater import LazyString
 
 logger = logging.getLogger(__name__)
 
@@ -20,9 +25,9 @@ def notify_member(
     member: Member,
     kind: str,
     *,
-    title,
-    body="",
-    link: tuple[str, dict] | None = None,
+    title: str | LazyString,
+    body: str | LazyString = "",
+    link: tuple[str, dict[str, Any]] | None = None,
     dedupe_key: str | None = None,
     email: bool = True,
 ) -> Notification | None:
@@ -67,17 +72,19 @@ def notify_member(
 
 
 def unread_count(member: Member) -> int:
-    return db.session.scalar(
-        select(db.func.count(Notification.id)).where(
+    return db.session.execute(
+        select(func.count(Notification.id)).where(
             Notification.member_id == member.id, Notification.read_at.is_(None)
         )
-    )
+    ).scalar_one()
 
 
 def mark_all_read(member: Member) -> int:
     """Mark the member's unread notifications read; returns how many there were."""
-    return db.session.execute(
-        update(Notification)
-        .where(Notification.member_id == member.id, Notification.read_at.is_(None))
-        .values(read_at=utcnow())
-    ).rowcount
+    return changed_rows(
+        db.session.execute(
+            update(Notification)
+            .where(Notification.member_id == member.id, Notification.read_at.is_(None))
+            .values(read_at=utcnow())
+        )
+    )

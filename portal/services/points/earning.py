@@ -45,7 +45,8 @@ class Earning:
 
 def whole_units(amount_minor: int, currency: str) -> int:
     """¥1,234.56 -> 1234: only whole currency units earn."""
-    return amount_minor // 10 ** get_currency_precision(currency)
+    units: int = 10 ** get_currency_precision(currency)  # a non-negative power: an int
+    return amount_minor // units
 
 
 def is_birthday_month(member: Member, moment: datetime) -> bool:

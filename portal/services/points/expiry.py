@@ -37,7 +37,7 @@ def expire_due_points(*, now: datetime | None = None) -> int:
     ).all()
     expired = 0
     for credit_id in due:
-        credit = db.session.get(LedgerEntry, credit_id)
+        credit = db.session.get_one(LedgerEntry, credit_id)
         if expire_credit(credit, now=now) is not None:
             expired += 1
     if expired:
@@ -57,6 +57,8 @@ def points_expiring_by_member(*, now: datetime, days: int) -> dict[tuple[int, da
     )
     totals: dict[tuple[int, date], int] = defaultdict(int)
     for member_id, expires_at, remaining in rows:
+        if expires_at is None or remaining is None:
+            continue  # excluded by the WHERE clause
         totals[(member_id, local_date(expires_at))] += remaining
     return dict(totals)
 
@@ -70,7 +72,7 @@ def send_expiry_notices(*, now: datetime | None = None) -> int:
     for (member_id, expiry_date), points in sorted(
         points_expiring_by_member(now=now, days=days).items()
     ):
-        member = db.session.get(Member, member_id)
+        member = db.session.get_one(Member, member_id)
         with force_locale(member.locale or "en"):
             when = format_date(expiry_date, "long")
             amount = format_decimal(points)

@@ -72,7 +72,7 @@ def credit_points(
     earned_at: datetime | None = None,
     expires_at: datetime | None = None,
     actor: Member | None = None,
-    **links,
+    **links: int,
 ) -> LedgerEntry:
     """Add points. They expire `points_expiry_months` after `earned_at` (default: now), and
     first pay off a negative balance: only what is left of them can be spent or expire."""
@@ -114,7 +114,7 @@ def debit_points(
     consume_first: LedgerEntry | None = None,
     details: dict | None = None,
     actor: Member | None = None,
-    **links,
+    **links: int,
 ) -> LedgerEntry:
     """Take `points` (a positive number) from the member. A redemption passes
     `must_be_covered=True` and gets InsufficientPoints rather than a negative balance; a
@@ -168,9 +168,10 @@ def _consume_credits(member: Member, amount: int, first: LedgerEntry | None) -> 
 
 
 def _take_from(credit: LedgerEntry, wanted: int) -> int:
-    take = min(wanted, credit.remaining or 0)
+    remaining = credit.remaining or 0
+    take = min(wanted, remaining)
     if take > 0:
-        credit.remaining -= take
+        credit.remaining = remaining - take
         db.session.flush()
     return take
 
@@ -179,7 +180,7 @@ def expire_credit(credit: LedgerEntry, *, now: datetime | None = None) -> Ledger
     """Expire what is left of a credit whose date has passed. Safe to repeat: a credit with
     nothing left, or not yet due, is left alone."""
     now = now or utcnow()
-    member = db.session.get(Member, credit.member_id)
+    member = db.session.get_one(Member, credit.member_id)
     lock_member(member)
     db.session.refresh(credit, attribute_names=["remaining"])
     if not credit.remaining or credit.expires_at is None or credit.expires_at > now:
@@ -196,16 +197,17 @@ def expire_credit(credit: LedgerEntry, *, now: datetime | None = None) -> Ledger
 
 def ledger_sum(member: Member) -> int:
     """The balance recomputed from the entries (checks and reconciliation, not pages)."""
-    return db.session.scalar(
+    return db.session.execute(
         select(func.coalesce(func.sum(LedgerEntry.points), 0)).where(
             LedgerEntry.member_id == member.id
         )
-    )
+    ).scalar_one()
 
 
 def unspent_sum(member: Member) -> int:
-    return db.session.scalar(
+    unspent = db.session.execute(
         select(func.coalesce(func.sum(LedgerEntry.remaining), 0)).where(
             LedgerEntry.member_id == member.id, LedgerEntry.remaining > 0
         )
-    )
+    ).scalar_one()
+    return unspent or 0  # never None (COALESCE), but typed from a nullable column

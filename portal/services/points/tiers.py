@@ -37,13 +37,13 @@ def qualifying_spend(member: Member, *, now: datetime | None = None) -> int:
     """Net spend in minor units of the purchases made in the window ending `now`."""
     now = now or utcnow()
     since = add_months(now, -programme_settings().tier_window_months)
-    return db.session.scalar(
+    return db.session.execute(
         select(func.coalesce(func.sum(Purchase.amount - Purchase.returned_amount), 0)).where(
             Purchase.member_id == member.id,
             Purchase.purchased_at > since,
             Purchase.purchased_at <= now,
         )
-    )
+    ).scalar_one()
 
 
 def tier_for_spend(spend: int, tiers: list[Tier] | None = None) -> Tier:
@@ -343,5 +343,5 @@ def evaluate_tiers(now: datetime | None = None) -> int:
     now = now or utcnow()
     due = members_due_for_evaluation(now)
     for member_id in due:
-        evaluate_member_tier(db.session.get(Member, member_id), now=now)
+        evaluate_member_tier(db.session.get_one(Member, member_id), now=now)
     return len(due)

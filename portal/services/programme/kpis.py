@@ -21,17 +21,19 @@ class ProgrammeKpis:
 
 
 def programme_kpis() -> ProgrammeKpis:
-    members = db.session.scalar(select(func.count(Member.id)).where(Member.role == "member"))
-    joined = db.session.scalar(
+    members = db.session.execute(
+        select(func.count(Member.id)).where(Member.role == "member")
+    ).scalar_one()
+    joined = db.session.execute(
         select(func.count(Member.id)).where(
             Member.role == "member", Member.created_at >= utcnow() - timedelta(days=30)
         )
-    )
-    verified = db.session.scalar(
+    ).scalar_one()
+    verified = db.session.execute(
         select(func.count(Member.id)).where(
             Member.role == "member", Member.email_verified_at.is_not(None)
         )
-    )
+    ).scalar_one()
     by_tier = db.session.execute(
         select(Tier, func.count(Member.id))
         .join(Member, (Member.tier_code == Tier.code) & (Member.role == "member"), isouter=True)

@@ -13,7 +13,7 @@ from flask import g, has_app_context
 from sqlalchemy import select
 
 from portal.extensions import db
-from portal.models import Setting
+from portal.models import Member, Setting
 
 
 @dataclass(frozen=True)
@@ -56,14 +56,14 @@ def programme_settings() -> ProgrammeSettings:
     """The settings in force, read once per request (or app context)."""
     if not has_app_context():
         return DEFAULTS
-    cached = g.get("programme_settings")
+    cached: ProgrammeSettings | None = g.get("programme_settings")
     if cached is None:
         cached = load_programme_settings()
         g.programme_settings = cached
     return cached
 
 
-def update_setting(key: str, value: Any, *, actor=None) -> None:
+def update_setting(key: str, value: Any, *, actor: Member | None = None) -> None:
     """Store one setting (admins). Takes effect from the next request."""
     if key not in SETTING_NAMES:
         raise KeyError(key)

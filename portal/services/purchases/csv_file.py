@@ -7,6 +7,7 @@ import csv
 import hashlib
 import io
 from dataclasses import dataclass
+from typing import IO
 
 from flask_babel import lazy_gettext as _l
 
@@ -38,7 +39,7 @@ class ImportRejected(Invalid):
 # -- reading the file ------------------------------------------------------------------------
 
 
-def read_upload(stream) -> str:
+def read_upload(stream: IO[bytes]) -> str:
     """The text of an uploaded CSV file: at most 2 MB of UTF-8 (a byte order mark, as Excel
     writes it, is fine). Raises ImportRejected."""
     content = stream.read(MAX_IMPORT_BYTES + 1)

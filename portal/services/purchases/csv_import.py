@@ -13,11 +13,13 @@ import logging
 import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, select
 
 from portal.clock import utcnow
+from portal.database import changed_rows
 from portal.extensions import db
 from portal.models import Member, Purchase, PurchaseImport, Tier
 from portal.services.messaging.audit import record_audit
@@ -72,6 +74,11 @@ class ImportPlan:
     def to_import(self) -> list[PlannedRow]:
         return [row for row in self.rows if row.status == IMPORT]
 
+    def purchases_to_import(self) -> list[tuple[int, PurchaseInput]]:
+        """Each row to import, by its number, with the purchase it records (every row that
+        passed the checks has one)."""
+        return [(row.number, row.purchase) for row in self.to_import if row.purchase is not None]
+
     def count(self, status: str) -> int:
         return sum(1 for row in self.rows if row.status == status)
 
@@ -81,7 +88,7 @@ class ImportPlan:
 
     @property
     def total_amount(self) -> int:
-        return sum(row.purchase.amount for row in self.to_import)
+        return sum(purchase.amount for _, purchase in self.purchases_to_import())
 
     @property
     def estimated_points(self) -> int:
@@ -90,17 +97,17 @@ class ImportPlan:
     def fingerprint(self) -> str:
         """What the import would write: changes when any row to import changes."""
         lines = [
-            f"{row.number}|{row.purchase.receipt_no}|{row.purchase.member.id}|"
-            f"{row.purchase.amount}|{row.purchase.purchased_at.isoformat()}"
-            for row in self.to_import
+            f"{number}|{purchase.receipt_no}|{purchase.member.id}|"
+            f"{purchase.amount}|{purchase.purchased_at.isoformat()}"
+            for number, purchase in self.purchases_to_import()
         ]
         return hashlib.sha256("\n".join(lines).encode()).hexdigest()
 
 
-def _raw_purchase(cells: dict[str, str]) -> dict:
-    raw = {name: cells.get(name, "") for name in COLUMNS}
+def _raw_purchase(cells: dict[str, str]) -> dict[str, Any]:
+    raw: dict[str, Any] = {name: cells.get(name, "") for name in COLUMNS}
     if any(cells.get(name) for name in ITEM_COLUMNS):
-        item = {"sku": cells.get("sku", ""), "name": cells.get("name", "")}
+        item: dict[str, str | None] = {"sku": cells.get("sku", ""), "name": cells.get("name", "")}
         if cells.get("quantity"):
             item["quantity"] = cells["quantity"]
         item["unit_price"] = cells.get("unit_price") or None
@@ -150,9 +157,9 @@ def plan_import(rows: list[CsvRow], *, now: datetime | None = None) -> ImportPla
     existing = _recorded_receipts(list(first_row_of))
     tiers = {tier.code: tier for tier in db.session.scalars(select(Tier))}
     for entry in planned:
-        if entry.status != IMPORT:
-            continue
         checked = entry.purchase
+        if entry.status != IMPORT or checked is None:
+            continue
         found = existing.get(checked.receipt_no)
         if found is not None:
             entry.existing = found
@@ -248,10 +255,8 @@ def import_purchases(
         raise ImportChanged
     points = 0
     imported = 0
-    for row in plan.to_import:
-        purchase, created = record_checked_purchase(
-            row.purchase, channel="import", recorded_by=staff
-        )
+    for _, checked in plan.purchases_to_import():
+        purchase, created = record_checked_purchase(checked, channel="import", recorded_by=staff)
         if created:
             imported += 1
             points += purchase.points_awarded
@@ -290,4 +295,4 @@ def forget_old_uploads(now: datetime | None = None) -> int:
             PurchaseImport.imported_at.is_(None), PurchaseImport.created_at < now - KEEP_UNIMPORTED
         )
     )
-    return result.rowcount or 0
+    return changed_rows(result) or 0

@@ -8,6 +8,7 @@ Amounts are read with Decimal, never float, into integer minor units of the curr
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation
@@ -214,7 +215,7 @@ def parse_items(value: Any, currency: str) -> tuple[list[ItemInput], dict[str, A
         except ValueError as error:
             errors[f"{key}.unit_price"] = error.args[0]
             unit_price = 0
-        if not any(k.startswith(key) for k in errors):
+        if isinstance(name, str) and not any(k.startswith(f"{key}.") for k in errors):
             items.append(
                 ItemInput(
                     name=name.strip(), unit_price=unit_price, quantity=quantity, sku=sku.strip()
@@ -258,7 +259,7 @@ def parse_purchase(raw: dict[str, Any], *, now: datetime | None = None) -> Purch
     errors: dict[str, Any] = {}
     values: dict[str, Any] = {}
 
-    def read(name, parse, *args, **kwargs):
+    def read(name: str, parse: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
         try:
             values[name] = parse(raw.get(name), *args, **kwargs)
         except ValueError as error:

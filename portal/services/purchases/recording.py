@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable, Mapping
 from datetime import datetime
+from typing import Any
 
 from babel.numbers import get_currency_precision
 from flask_babel import lazy_gettext as _l
@@ -99,8 +100,10 @@ def _item_rows(items: Iterable[ItemInput | Mapping]) -> list[PurchaseItem]:
     return rows
 
 
-def _check_purchase(receipt_no, amount, currency, purchased_at, channel) -> str:
-    errors = {}
+def _check_purchase(
+    receipt_no: str, amount: int, currency: str, purchased_at: datetime, channel: str
+) -> str:
+    errors: dict[str, Any] = {}
     try:
         receipt_no = parse_receipt_no(receipt_no)
     except ValueError as error:
@@ -190,7 +193,7 @@ def record_purchase(
             raise
         return _same_receipt(existing, member, amount)
 
-    tier = db.session.get(Tier, member.tier_code)
+    tier = db.session.get_one(Tier, member.tier_code)
     earning = compute_earning(
         member, tier, amount=amount, currency=currency, purchased_at=purchased_at
     )
@@ -268,7 +271,7 @@ def record_return(
     if isinstance(amount, bool) or not isinstance(amount, int) or amount <= 0:
         raise InvalidReturn({"amount": _l("The amount must be more than zero.")})
 
-    member = db.session.get(Member, purchase.member_id)
+    member = db.session.get_one(Member, purchase.member_id)
     lock_member(member)  # every change to this purchase's returns goes through this lock
     db.session.refresh(purchase, attribute_names=["returned_amount", "points_reversed"])
 

@@ -3,10 +3,13 @@ each card says to the member reading it."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import ColumnElement, func, or_, select
+from sqlalchemy.orm import QueryableAttribute
 
 from portal.clock import utcnow
 from portal.extensions import db
@@ -35,7 +38,7 @@ class CatalogueQuery:
     tier: str = ""
     sort: str = "popular"
 
-    def cleaned(self, tier_codes) -> CatalogueQuery:
+    def cleaned(self, tier_codes: Collection[str]) -> CatalogueQuery:
         """Unknown values (an edited URL) fall back to "everything", never an error."""
         return CatalogueQuery(
             search=(self.search or "").strip()[:100],
@@ -97,19 +100,20 @@ def browse_catalogue(
         allowed = [code for code, rank in ranks.items() if rank <= ranks.get(member.tier_code, 0)]
         statement = statement.where(or_(Reward.min_tier.is_(None), Reward.min_tier.in_(allowed)))
     elif query.tier:
-        lowest = min(ranks, key=ranks.get)
+        lowest = min(ranks, key=ranks.__getitem__)
         if query.tier == lowest:
             statement = statement.where(
                 or_(Reward.min_tier.is_(None), Reward.min_tier == query.tier)
             )
         else:
             statement = statement.where(Reward.min_tier == query.tier)
-    order = {
+    orders: dict[str, list[ColumnElement[Any] | QueryableAttribute[Any]]] = {
         "popular": [Reward.redemption_count.desc(), Reward.points_cost],
         "cost": [Reward.points_cost, Reward.name],
         "cost_desc": [Reward.points_cost.desc(), Reward.name],
         "newest": [Reward.created_at.desc(), Reward.id.desc()],
-    }[query.sort]
+    }
+    order = orders[query.sort]
     rewards = db.session.scalars(statement.order_by(*order, Reward.id)).unique().all()
     counts = redeemed_counts(member)
     return [

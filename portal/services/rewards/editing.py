@@ -11,6 +11,7 @@ import os
 import secrets
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import IO
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
@@ -95,7 +96,7 @@ def image_kind(head: bytes) -> str | None:
     return None
 
 
-def store_reward_image(stream) -> str:
+def store_reward_image(stream: IO[bytes]) -> str:
     """Check an uploaded image by its content and size, store it under a random name and
     return that name. Raises ImageRejected."""
     content = stream.read(MAX_IMAGE_BYTES + 1)
@@ -174,9 +175,9 @@ def update_reward(reward: Reward, changes: RewardChanges, *, staff: Member) -> R
 
 
 def redemptions_of(reward: Reward) -> int:
-    return db.session.scalar(
+    return db.session.execute(
         select(func.count(Redemption.id)).where(Redemption.reward_id == reward.id)
-    )
+    ).scalar_one()
 
 
 def deactivate_reward(reward: Reward, *, staff: Member) -> Reward:

@@ -15,11 +15,13 @@ import logging
 import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import ColumnElement, and_, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from portal.clock import utcnow
+from portal.database import changed_rows
 from portal.extensions import db
 from portal.models import Member, Redemption, Reward, Tier
 from portal.services.points.ledger import InsufficientPoints, debit_points, lock_member
@@ -67,13 +69,13 @@ def tier_ranks() -> dict[str, int]:
 
 
 def member_redemption_count(member: Member, reward: Reward) -> int:
-    return db.session.scalar(
+    return db.session.execute(
         select(func.count(Redemption.id)).where(
             Redemption.member_id == member.id,
             Redemption.reward_id == reward.id,
             Redemption.status.in_(COUNTED_STATUSES),
         )
-    )
+    ).scalar_one()
 
 
 # -- on offer: active and inside [active_from, active_to) -------------------------------------
@@ -113,7 +115,7 @@ def check_eligibility(
     ranks = ranks if ranks is not None else tier_ranks()
     result = Eligibility()
 
-    def refuse(code: str, **values) -> None:
+    def refuse(code: str, **values: Any) -> None:
         result.reasons.append(Reason(code, values))
 
     off_offer = offer_refusal(reward, now)
@@ -212,12 +214,14 @@ def redeem(
     else:  # pragma: no cover - would need five collisions in a row
         raise RuntimeError("could not draw a free voucher code")
 
-    taken = db.session.execute(
-        update(Reward)
-        .where(Reward.id == reward.id, (Reward.stock.is_(None)) | (Reward.stock > 0))
-        .values(stock=Reward.stock - 1, redemption_count=Reward.redemption_count + 1),
-        execution_options={"synchronize_session": False},
-    ).rowcount
+    taken = changed_rows(
+        db.session.execute(
+            update(Reward)
+            .where(Reward.id == reward.id, (Reward.stock.is_(None)) | (Reward.stock > 0))
+            .values(stock=Reward.stock - 1, redemption_count=Reward.redemption_count + 1),
+            execution_options={"synchronize_session": False},
+        )
+    )
     if taken != 1:
         raise RedemptionRefused([Reason("out_of_stock")])
     try:

@@ -7,11 +7,13 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
+from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 
 from portal.clock import utcnow
+from portal.database import changed_rows
 from portal.extensions import db
 from portal.models import Member, Redemption, Reward
 from portal.services.messaging.audit import record_audit
@@ -36,15 +38,17 @@ def _refuse_unless_issued(redemption: Redemption) -> None:
         raise VoucherStateError(code=redemption.status, date=when)
 
 
-def _claim(redemption: Redemption, **values) -> bool:
+def _claim(redemption: Redemption, **values: Any) -> bool:
     """Move an issued voucher to another status, once: the UPDATE matches only while it is
     still issued, so two staff pressing at the same moment cannot both succeed."""
-    moved = db.session.execute(
-        update(Redemption)
-        .where(Redemption.id == redemption.id, Redemption.status == "issued")
-        .values(**values),
-        execution_options={"synchronize_session": False},
-    ).rowcount
+    moved = changed_rows(
+        db.session.execute(
+            update(Redemption)
+            .where(Redemption.id == redemption.id, Redemption.status == "issued")
+            .values(**values),
+            execution_options={"synchronize_session": False},
+        )
+    )
     db.session.refresh(redemption)
     return moved == 1
 
@@ -89,7 +93,7 @@ def cancel_redemption(
     reason = (reason or "").strip()
     if not reason:
         raise ValueError("a cancellation needs a reason")
-    member = db.session.get(Member, redemption.member_id)
+    member = db.session.get_one(Member, redemption.member_id)
     lock_member(member)
     db.session.refresh(redemption)
     _refuse_unless_issued(redemption)
@@ -199,7 +203,7 @@ def expire_vouchers(*, now: datetime | None = None) -> int:
         if not _claim(redemption, status="expired", expired_at=now):
             continue  # fulfilled or cancelled meanwhile
         _return_stock(redemption.reward_id)
-        member = db.session.get(Member, redemption.member_id)
+        member = db.session.get_one(Member, redemption.member_id)
         notify_member(
             member,
             "redemption_expired",
