@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+from typing import TYPE_CHECKING, Any
 
 from flask import Flask, current_app, g, has_request_context, request, session
 from flask_login import current_user
@@ -12,6 +13,9 @@ from htmx_flask import Htmx
 from config import Config, config_from_environment
 from portal.database import tune_engine
 from portal.extensions import babel, csrf, db, limiter, login_manager, migrate
+
+if TYPE_CHECKING:
+    from portal.models import Member
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -28,7 +32,7 @@ CONTENT_SECURITY_POLICY = "; ".join(
 )
 
 
-def create_app(config: type[Config] | None = None, **overrides) -> Flask:
+def create_app(config: type[Config] | None = None, **overrides: Any) -> Flask:
     app = Flask(__name__, instance_path=str(_instance_path()), instance_relative_config=False)
     app.config.from_object(config or config_from_environment())
     app.config.update(overrides)
@@ -121,10 +125,10 @@ def _init_login(app: Flask) -> None:
     login_manager.login_message = _l("Please sign in to see this page.")
     login_manager.login_message_category = "info"
     # Sessions live on the server (LoginSession); the browser's cookie carries only a token.
-    login_manager.session_protection = None
+    login_manager.session_protection = None  # type: ignore[assignment]  # Flask-Login infers str
 
     @login_manager.user_loader
-    def load_member(member_id: str):
+    def load_member(member_id: str) -> Member | None:
         member = member_for_session(session.get("sid"))
         if member is None or str(member.id) != member_id:
             return None
@@ -135,13 +139,11 @@ def select_locale() -> str:
     if not has_request_context():
         return "en"  # jobs and commands; notifications choose the member's own with force_locale
     supported = list(current_app.config["LANGUAGES"])
-    if not has_request_context():  # commands and jobs: force_locale() picks the reader's
-        return current_app.config.get("BABEL_DEFAULT_LOCALE", "en")
     if current_user and current_user.is_authenticated and current_user.locale in supported:
-        return current_user.locale
+        return str(current_user.locale)
     chosen = session.get("locale")
     if chosen in supported:
-        return chosen
+        return str(chosen)
     for language, _quality in request.accept_languages:
         language = language.lower()
         if language.startswith("zh"):

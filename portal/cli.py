@@ -12,7 +12,7 @@ from portal.extensions import db
 def register_commands(app: Flask) -> None:
     @app.cli.command("seed-demo")
     @click.option("--if-empty", is_flag=True, help="Do nothing when the database has members.")
-    def seed_demo_command(if_empty: bool):
+    def seed_demo_command(if_empty: bool) -> None:
         """Load the demo programme (idempotent): accounts, history, catalogue."""
         from sqlalchemy import func, select
 
@@ -30,7 +30,7 @@ def register_commands(app: Flask) -> None:
 
     @app.cli.command("create-api-token")
     @click.argument("name")
-    def create_api_token_command(name: str):
+    def create_api_token_command(name: str) -> None:
         """Make a Bearer token for a till or the online shop; printed once, on the last line."""
         from portal.services.purchases.api_tokens import create_api_token
 
@@ -41,7 +41,7 @@ def register_commands(app: Flask) -> None:
         click.echo(plaintext)
 
     @app.cli.command("run-jobs")
-    def run_jobs_command():
+    def run_jobs_command() -> None:
         """Run the periodic work once (expiry, tier evaluation, reminders, mail)."""
         from portal.jobs import run_periodic_jobs
 
@@ -59,7 +59,7 @@ def register_commands(app: Flask) -> None:
     @click.option("--members", type=click.IntRange(min=0), default=1000, show_default=True)
     @click.option("--purchases", type=click.IntRange(min=0), default=20000, show_default=True)
     @click.option("--seed", type=int, default=None, help="Repeatable data for a given seed.")
-    def seed_scale_command(members: int, purchases: int, seed: int | None):
+    def seed_scale_command(members: int, purchases: int, seed: int | None) -> None:
         """Add synthetic members and purchases (with their ledger) to measure at scale."""
         from portal.demo.scale import seed_scale
 

@@ -16,6 +16,7 @@ from sqlalchemy import or_, update
 from sqlalchemy.exc import IntegrityError
 
 from portal.clock import utcnow
+from portal.database import changed_rows
 from portal.extensions import db
 from portal.models import JobLock
 from portal.services.messaging.delivery import deliver_pending
@@ -56,14 +57,16 @@ def acquire_lock() -> bool:
                 db.session.add(JobLock(name=LOCK_NAME))
         except IntegrityError:
             pass
-    taken = db.session.execute(
-        update(JobLock)
-        .where(
-            JobLock.name == LOCK_NAME,
-            or_(JobLock.locked_until.is_(None), JobLock.locked_until < now),
+    taken = changed_rows(
+        db.session.execute(
+            update(JobLock)
+            .where(
+                JobLock.name == LOCK_NAME,
+                or_(JobLock.locked_until.is_(None), JobLock.locked_until < now),
+            )
+            .values(holder=_holder(), locked_until=now + LOCK_TTL)
         )
-        .values(holder=_holder(), locked_until=now + LOCK_TTL)
-    ).rowcount
+    )
     db.session.commit()
     return taken == 1
 

@@ -9,13 +9,18 @@ from sqlalchemy.types import TypeDecorator
 from portal.extensions import db
 
 if TYPE_CHECKING:
+    from typing import ClassVar
+
     from flask_sqlalchemy.model import Model as FlaskModel
+    from sqlalchemy import Table
     from sqlalchemy.orm import DeclarativeBase
 
     class Model(FlaskModel, DeclarativeBase):
         """`db.Model` as type checkers see it. Flask-SQLAlchemy builds it at run time from
         `extensions.Base` (its bases and its metadata), and a type checker cannot follow a
         base class read from an attribute of an object."""
+
+        __table__: ClassVar[Table]  # every model maps one table
 
 else:
     Model = db.Model

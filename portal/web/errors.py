@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
-from flask import jsonify, render_template, request
+from flask import Flask, Response, jsonify, render_template, request
+from flask.typing import ResponseReturnValue
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
@@ -75,17 +77,29 @@ def wants_json() -> bool:
     return request.path.startswith("/api/") or request.path == "/healthz"
 
 
-def json_error(status: int, code: str | None = None, message=None, errors: dict | None = None):
+def json_error(
+    status: int,
+    code: str | None = None,
+    message: Any = None,
+    errors: dict[str, Any] | None = None,
+) -> tuple[Response, int]:
     """The API's error body: {"error": code, "message": sentence, "errors": {field: message}}."""
     if message is None:
         message = MESSAGES.get(status, MESSAGES[400])[0]
-    body: dict = {"error": code or CODES.get(status, "error"), "message": str(message)}
+    body: dict[str, Any] = {"error": code or CODES.get(status, "error"), "message": str(message)}
     if errors:
         body["errors"] = {name: str(text) for name, text in errors.items()}
     return jsonify(body), status
 
 
-def error_response(status: int, *, title=None, message=None, code=None, errors=None):
+def error_response(
+    status: int,
+    *,
+    title: Any = None,
+    message: Any = None,
+    code: str | None = None,
+    errors: dict[str, Any] | None = None,
+) -> ResponseReturnValue:
     default_title, default_message = MESSAGES.get(status, MESSAGES[400])
     if wants_json():
         return json_error(status, code, message or title or default_title, errors)
@@ -97,7 +111,7 @@ def error_response(status: int, *, title=None, message=None, code=None, errors=N
     return render_template("errors/error.html", status=status, title=title, message=message), status
 
 
-def register_error_handlers(app) -> None:
+def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def csrf_failed(error):
         logger.info("CSRF check failed on %s: %s", request.path, error.description)
@@ -108,7 +122,7 @@ def register_error_handlers(app) -> None:
         )
 
     @app.errorhandler(Refused)
-    def refused(refusal: Refused):
+    def refused(refusal: Refused) -> ResponseReturnValue:
         status = refusal_status(refusal)
         logger.info("%s refused on %s: %s", type(refusal).__name__, request.path, refusal.code)
         message = refusal.message

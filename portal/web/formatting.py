@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from flask import Flask
 from flask_babel import format_currency, format_date, format_datetime, format_decimal
 
 from portal.services.programme.local_time import programme_zone
@@ -58,16 +59,18 @@ def local_date(value: datetime | date | None, format: str = "medium") -> str:
         return ""
     if isinstance(value, datetime):
         value = value.astimezone(programme_zone()).date()
-    return format_date(value, format)
+    formatted: str = format_date(value, format)
+    return formatted
 
 
 def local_datetime(value: datetime | None, format: str = "medium") -> str:
     if value is None:
         return ""
-    return format_datetime(value, format)
+    formatted: str = format_datetime(value, format)
+    return formatted
 
 
-def install_filters(app) -> None:
+def install_filters(app: Flask) -> None:
     app.jinja_env.filters.update(
         money=money,
         money_whole=money_whole,

@@ -7,6 +7,8 @@ Chinese. Entries written by staff keep the reason the staff member typed.
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import g
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -19,15 +21,16 @@ from portal.web.navigation import current_locale_code
 
 
 def _tier_names() -> dict[str, Tier]:
-    cached = g.get("tiers_by_code")
+    cached: dict[str, Tier] | None = g.get("tiers_by_code")
     if cached is None:
         cached = g.tiers_by_code = {t.code: t for t in db.session.scalars(select(Tier))}
     return cached
 
 
-def _localized_detail(details: dict, key: str) -> str:
+def _localized_detail(details: dict[str, Any], key: str) -> str:
     if current_locale_code() == "zh_Hans" and details.get(f"{key}_zh"):
-        return details[f"{key}_zh"]
+        translated: str = details[f"{key}_zh"]
+        return translated
     return details.get(key) or ""
 
 
@@ -35,7 +38,7 @@ def describe_entry(entry: LedgerEntry) -> str:
     details = entry.details or {}
     receipt = details.get("receipt_no")
     if entry.kind == "earn" and receipt and "whole_units" in details:
-        tier = _tier_names().get(details.get("tier"))
+        tier = _tier_names().get(details.get("tier") or "")
         formula = earning_formula(
             details,
             locale="zh_Hans_CN" if current_locale_code() == "zh_Hans" else "en",

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import urlsplit
 
-from flask import current_app, request
+from flask import Flask, current_app, request
 
 
-def external_url(endpoint: str, **values) -> str:
+def external_url(endpoint: str, **values: Any) -> str:
     """An absolute link for mail, built from PORTAL_BASE_URL and never from the Host header;
     it works in a request and in `run-jobs` alike."""
     base = urlsplit(current_app.config["PORTAL_BASE_URL"])
@@ -46,5 +47,5 @@ def referrer_path() -> str | None:
     return parts.path + (f"?{parts.query}" if parts.query else "")
 
 
-def install_links(app) -> None:
+def install_links(app: Flask) -> None:
     app.jinja_env.globals["external_url"] = external_url

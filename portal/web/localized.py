@@ -3,10 +3,15 @@ Chinese, when it has one."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from portal.web.navigation import current_locale_code
 
+if TYPE_CHECKING:
+    from portal.models import Tier
 
-def localized(obj, attribute: str):
+
+def localized(obj: object, attribute: str) -> Any:
     """The Chinese text of a record (`<attribute>_zh`) for a reader in Chinese, when it has one."""
     if current_locale_code() == "zh_Hans":
         translated = getattr(obj, f"{attribute}_zh", None)
@@ -15,9 +20,10 @@ def localized(obj, attribute: str):
     return getattr(obj, attribute)
 
 
-def tier_name(tier) -> str:
-    return localized(tier, "name")
+def tier_name(tier: Tier) -> str:
+    name: str = localized(tier, "name")
+    return name
 
 
-def tier_benefits(tier) -> list[str]:
+def tier_benefits(tier: Tier) -> list[str]:
     return [line for line in (localized(tier, "benefits") or "").splitlines() if line.strip()]

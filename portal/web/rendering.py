@@ -7,7 +7,9 @@ page; only a request whose HX-Target (or HX-Trigger) names a container gets its 
 
 from __future__ import annotations
 
-from flask import make_response, render_template, request
+from typing import Any
+
+from flask import Response, make_response, render_template, request
 from jinja2_fragments.flask import render_block
 
 
@@ -22,7 +24,9 @@ def wanted_fragment(fragments: dict[str, str]) -> str | None:
     return None
 
 
-def render(template: str, *, fragments: dict[str, str] | None = None, status: int = 200, **context):
+def render(
+    template: str, *, fragments: dict[str, str] | None = None, status: int = 200, **context: Any
+) -> Response:
     """Render `template`; `fragments` maps element ids to the block that fills each of them."""
     block = wanted_fragment(fragments or {})
     if block is not None:

@@ -3,14 +3,21 @@ language: a changed setting or record changes the sentence."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+from flask import Flask
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
 from portal.web.formatting import local_date, points
 from portal.web.localized import tier_name
 
+if TYPE_CHECKING:
+    from portal.services.programme.refusals import Refused
+    from portal.services.rewards.redemption import Reason
 
-def reason_text(reason) -> str:
+
+def reason_text(reason: Reason) -> str:
     """Why a member cannot redeem a reward (services/rewards/redemption.py's `Reason`)."""
     values = reason.values
     code = reason.code
@@ -41,7 +48,7 @@ def reason_text(reason) -> str:
     return _("This reward cannot be redeemed now.")
 
 
-def voucher_refusal_text(refusal) -> str:
+def voucher_refusal_text(refusal: Refused) -> str:
     """Why staff cannot fulfil or cancel a voucher (services/rewards/vouchers.py)."""
     day = local_date(refusal.values.get("date"))
     if refusal.code == "fulfilled":
@@ -53,5 +60,5 @@ def voucher_refusal_text(refusal) -> str:
     return _("This voucher cannot be used now.")
 
 
-def install_wording(app) -> None:
+def install_wording(app: Flask) -> None:
     app.jinja_env.filters.update(reason_text=reason_text)
