@@ -99,7 +99,8 @@ class PointsAdjustmentForm(FlaskForm):
 
     @property
     def signed_points(self) -> int:
-        return self.points.data if self.direction.data == "credit" else -self.points.data
+        points: int = self.points.data
+        return points if self.direction.data == "credit" else -points
 
 
 class TierForm(FlaskForm):

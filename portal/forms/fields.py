@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from typing import TYPE_CHECKING, Any
 
 from flask_babel import lazy_gettext as _l
 from wtforms.validators import ValidationError
 
 from portal.services.members.passwords import password_problem
 from portal.services.programme.local_time import local_date
+
+if TYPE_CHECKING:
+    from flask_babel.speaklater import LazyString
+    from wtforms import IntegerField
 
 PHONE_PATTERN = re.compile(r"^\+?[0-9][0-9 \-]{5,24}$")
 
@@ -47,7 +52,15 @@ def plausible_birthday(form, field):
         raise ValidationError(_l("Please check the year."))
 
 
-def whole_number_field(label, *, low: int, high: int, message, required=None, **kwargs):
+def whole_number_field(
+    label: str | LazyString,
+    *,
+    low: int,
+    high: int,
+    message: str | LazyString,
+    required: str | LazyString | None = None,
+    **kwargs: Any,
+) -> IntegerField:
     """A whole number from `low` to `high` (`message` says so), typed with the phone's number
     pad. With `required` (the message for an empty field) it must be given, else it is optional."""
     from wtforms import IntegerField

@@ -6,7 +6,7 @@ from datetime import date
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import StringField
+from wtforms import Field, StringField
 from wtforms.validators import ValidationError
 from wtforms.widgets import DateInput
 
@@ -16,7 +16,7 @@ EARLIEST = date(2000, 1, 1)
 LATEST = date(2100, 12, 31)
 
 
-def parse_day(field) -> date | None:
+def parse_day(field: Field) -> date | None:
     raw = (field.data or "").strip()
     if not raw:
         return None

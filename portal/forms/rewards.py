@@ -3,6 +3,9 @@ reward and voucher forms."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import Any
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
@@ -33,7 +36,7 @@ MAX_PER_MEMBER = 100
 MAX_VALID_DAYS = 730
 
 
-def _choices(pairs) -> list[SelectChoice]:
+def _choices(pairs: Iterable[tuple[str, Any]]) -> list[SelectChoice]:
     return [SelectChoice(value, label) for value, label in pairs]
 
 

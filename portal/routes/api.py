@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 from decimal import Decimal
+from typing import Any
 
 from flask import Blueprint, g, jsonify, request
 from flask_babel import lazy_gettext as _l
@@ -36,7 +37,7 @@ csrf.exempt(bp)  # authenticated by Bearer token, not by cookie
 
 
 def api_error(status: int, code: str, message, errors: dict | None = None):
-    body = {"error": code, "message": str(message)}
+    body: dict[str, Any] = {"error": code, "message": str(message)}
     if errors is not None:
         body["errors"] = {name: str(text) for name, text in errors.items()}
     return jsonify(body), status

@@ -68,6 +68,7 @@ def card():
 def card_worker():
     """The service worker that keeps the card readable offline. Served from the root so it
     may control /card; it registers with the scope /card only."""
+    assert current_app.static_folder is not None  # the app is built with its static folder
     response = send_from_directory(
         current_app.static_folder + "/js", "card-offline.js", mimetype="text/javascript"
     )

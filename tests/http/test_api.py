@@ -234,6 +234,24 @@ def test_a_return_with_a_known_return_id_answers_200_once_recorded(api, recorded
     assert other.status_code == 409
 
 
+@pytest.mark.parametrize(("given", "kept"), [("R" * 64, "R" * 64), (4711, "4711")])
+def test_a_return_id_of_up_to_64_characters_or_a_number_is_kept_as_text(api, recorded, given, kept):
+    response = api.post(
+        f"/api/v1/purchases/{recorded}/return", {"amount": "1.00", "return_id": given}
+    )
+    assert response.status_code == 201
+    assert response.get_json()["return_id"] == kept
+
+
+@pytest.mark.parametrize("given", ["R" * 65, True, ["RT-1"], 1.5])
+def test_a_return_id_longer_than_64_characters_or_not_text_is_422(api, recorded, given):
+    response = api.post(
+        f"/api/v1/purchases/{recorded}/return", {"amount": "1.00", "return_id": given}
+    )
+    assert response.status_code == 422
+    assert set(response.get_json()["errors"]) == {"return_id"}
+
+
 def test_a_return_larger_than_what_is_left_is_422(api, recorded):
     path = f"/api/v1/purchases/{recorded}/return"
     assert api.post(path, {"amount": "1000.00"}).status_code == 201

@@ -240,10 +240,13 @@ def parse_return(raw: dict[str, Any], currency: str) -> ReturnInput:
         amount = parse_amount(raw.get("amount"), currency)
     except ValueError as error:
         errors["amount"] = error.args[0]
-    return_ref = raw.get("return_id")
-    if isinstance(return_ref, int) and not isinstance(return_ref, bool):
-        return_ref = str(return_ref)
-    if return_ref is not None and (not isinstance(return_ref, str) or len(return_ref) > 64):
+    given_ref = raw.get("return_id")
+    if isinstance(given_ref, int) and not isinstance(given_ref, bool):
+        given_ref = str(given_ref)
+    return_ref: str | None = None
+    if isinstance(given_ref, str) and len(given_ref) <= 64:
+        return_ref = given_ref
+    elif given_ref is not None:
         errors["return_id"] = _l("A return id is text of at most 64 characters.")
     reason = raw.get("reason") or ""
     if not isinstance(reason, str):
