@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from portal.services.members.accounts import create_member, find_member_by_email
 
-DEMO_ACCOUNTS = [
+DEMO_ACCOUNTS: list[dict[str, Any]] = [
     {
         "email": "demo@example.com",
         "password": "demo-password-1",

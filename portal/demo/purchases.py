@@ -9,6 +9,7 @@ partial return, some points already expired and some expiring within the next mo
 from __future__ import annotations
 
 from datetime import datetime, time, timedelta
+from typing import Any
 
 from sqlalchemy import select
 
@@ -19,7 +20,7 @@ from portal.services.members.accounts import find_member_by_email
 from portal.services.points.expiry import expire_due_points, send_expiry_notices
 from portal.services.points.tiers import evaluate_member_tier, evaluate_tiers
 from portal.services.programme.local_time import local_date, programme_zone
-from portal.services.purchases.recording import find_purchase, record_purchase, record_return
+from portal.services.purchases.recording import record_purchase, record_return
 
 STORES = {
     "SH01": "Shanghai IFC",
@@ -82,20 +83,25 @@ def _shop_time(now: datetime, days_ago: int, sequence: int) -> datetime:
     return min(local.astimezone(now.tzinfo), now - timedelta(hours=1))
 
 
-def _seed_history(member: Member, purchases, returns, now: datetime) -> int:
-    receipts: dict[int, str] = {}
+DemoPurchase = tuple[int, str, int, list[tuple[str, str, int, int]]]  # as LIN_MEI
+DemoReturn = tuple[int, int, int, str, str]  # as LIN_MEI_RETURNS
+
+
+def _seed_history(
+    member: Member, purchases: list[DemoPurchase], returns: list[DemoReturn], now: datetime
+) -> int:
+    recorded_by_sequence: dict[int, Purchase] = {}
     recorded = 0
     for days_ago, store, sequence, lines in sorted(purchases, key=lambda p: -p[0]):
         when = _shop_time(now, days_ago, sequence)
         receipt_no = _receipt_no(store, when, sequence)
-        receipts[sequence] = receipt_no
-        items = [
+        items: list[dict[str, Any]] = [
             {"sku": sku, "name": name, "quantity": quantity, "unit_price": price * 100}
             for sku, name, quantity, price in lines
         ]
         with moved_to(when + timedelta(minutes=3)):
             evaluate_member_tier(member)  # the evaluation run-jobs would have made by then
-            _purchase, created = record_purchase(
+            purchase, created = record_purchase(
                 member,
                 receipt_no=receipt_no,
                 amount=sum(item["quantity"] * item["unit_price"] for item in items),
@@ -105,9 +111,10 @@ def _seed_history(member: Member, purchases, returns, now: datetime) -> int:
                 items=items,
                 channel="staff" if store != "WEB" else "api",
             )
+        recorded_by_sequence[sequence] = purchase
         recorded += created
     for sequence, days_ago, yuan, reference, why in returns:
-        purchase = find_purchase(receipts[sequence])
+        purchase = recorded_by_sequence[sequence]
         with moved_to(_shop_time(now, days_ago, sequence)):
             record_return(purchase, amount=yuan * 100, return_ref=reference, reason=why)
     first = min(_shop_time(now, p[0], p[2]) for p in purchases)

@@ -4,6 +4,7 @@ member's first vouchers. The illustrations are the project's own (portal/static/
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from sqlalchemy import select
 
@@ -15,7 +16,7 @@ from portal.services.points.ledger import credit_points
 from portal.services.rewards.redemption import redeem
 from portal.services.rewards.vouchers import fulfil_redemption
 
-DEMO_REWARDS = [
+DEMO_REWARDS: list[dict[str, Any]] = [
     {
         "name": "Jewellery cleaning & polishing",
         "name_zh": "珠宝清洁与抛光",
@@ -287,7 +288,7 @@ def _seed_demo_vouchers() -> str:
             )
         ):
             continue
-        reward = db.session.scalar(select(Reward).where(Reward.name == reward_name))
+        reward = db.session.execute(select(Reward).where(Reward.name == reward_name)).scalar_one()
         _top_up(member, reward.points_cost)
         redemption = redeem(member, reward, idempotency_key=key)
         if fulfilled and staff is not None:

@@ -16,8 +16,9 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
-from sqlalchemy import func, select, text
+from sqlalchemy import Connection, Table, func, select, text
 
 from portal.clock import add_months, utcnow
 from portal.extensions import db
@@ -79,15 +80,19 @@ class ScaleSummary:
     tiers: dict[str, int]
 
 
-def _bulk_insert(connection, table, columns: list[str], rows: list[tuple]) -> None:
+def _bulk_insert(
+    connection: Connection, table: Table, columns: list[str], rows: list[tuple[Any, ...]]
+) -> None:
     """Insert `rows` (tuples in the order of `columns`) in chunks: COPY on PostgreSQL,
     executemany through a Core insert() elsewhere."""
     if not rows:
         return
     if connection.dialect.name == "postgresql":
-        cursor = connection.connection.driver_connection.cursor()
-        statement = f"COPY {table.name} ({', '.join(columns)}) FROM STDIN"
-        with cursor.copy(statement) as copy:
+        driver = connection.connection.driver_connection
+        assert driver is not None  # the connection is open: the transaction runs on it
+        cursor = driver.cursor()
+        copy_from = f"COPY {table.name} ({', '.join(columns)}) FROM STDIN"
+        with cursor.copy(copy_from) as copy:
             for row in rows:
                 copy.write_row(row)
         return
@@ -98,11 +103,13 @@ def _bulk_insert(connection, table, columns: list[str], rows: list[tuple]) -> No
         )
 
 
-def _next_id(connection, model) -> int:
+def _next_id(
+    connection: Connection, model: type[Member | Purchase | PurchaseItem | LedgerEntry]
+) -> int:
     return (connection.scalar(select(func.max(model.id))) or 0) + 1
 
 
-def _reset_sequences(connection) -> None:
+def _reset_sequences(connection: Connection) -> None:
     if connection.dialect.name != "postgresql":
         return
     for table in ("members", "purchases", "purchase_items", "ledger_entries"):
@@ -126,7 +133,7 @@ def _refresh_statistics() -> None:
         connection.execute(text("ANALYZE"))
 
 
-def _tier_index(tiers, spend: int) -> int:
+def _tier_index(tiers: list[_TierRow], spend: int) -> int:
     """The position in `tiers` (lowest first) of the highest tier `spend` reaches."""
     reached = 0
     for index, tier in enumerate(tiers):
@@ -152,7 +159,7 @@ def _purchase_counts(rng: random.Random, members: int, purchases: int) -> list[i
 class _Identities:
     """Unique card numbers and referral codes, also against the ones already stored."""
 
-    def __init__(self, connection, rng: random.Random):
+    def __init__(self, connection: Connection, rng: random.Random):
         self.rng = rng
         self.cards = set(connection.scalars(select(Member.card_number)))
         self.codes = set(connection.scalars(select(Member.referral_code)))
@@ -211,7 +218,7 @@ def seed_scale(
                 first_seen = (history[0][0] if history else now) - timedelta(
                     days=rng.randint(1, 400)
                 )
-                balance, rank, reached_at = 0, 0, None
+                balance, rank, reached_at = 0, 0, first_seen  # the lowest tier from the start
                 window: deque[tuple[datetime, int]] = deque()
                 spend = 0
                 for purchased_at, amount in history:
@@ -303,7 +310,8 @@ ENTRY_COLUMNS = [
 ]  # fmt: skip
 
 
-def _person(rng: random.Random, n: int, tag: str) -> dict:
+def _person(rng: random.Random, n: int, tag: str) -> dict[str, Any]:
+    locale: str | None
     if rng.random() < 0.15:
         given, family = rng.choice(WESTERN)
         name, locale = f"{given} {family}", "en"
