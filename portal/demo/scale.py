@@ -20,14 +20,14 @@ from typing import Any
 
 from sqlalchemy import Connection, Table, func, select, text
 
-from portal.clock import add_months, utcnow
+from portal.clock import utcnow
 from portal.extensions import db
 from portal.models import LedgerEntry, Member, Purchase, PurchaseItem
 from portal.services.members.cards import CARD_PREFIX, REFERRAL_ALPHABET, luhn_check_digit
 from portal.services.members.passwords import hash_password
 from portal.services.points.tiers import all_tiers
 from portal.services.programme.default_tiers import ensure_default_tiers
-from portal.services.programme.local_time import programme_zone
+from portal.services.programme.local_time import add_local_months, programme_zone
 from portal.services.programme.settings import programme_settings
 
 CHUNK = 10_000
@@ -223,7 +223,7 @@ def seed_scale(
                 spend = 0
                 for purchased_at, amount in history:
                     # Upgrades happen with the purchase that crosses a threshold.
-                    since = add_months(purchased_at, -settings.tier_window_months)
+                    since = add_local_months(purchased_at, -settings.tier_window_months)
                     while window and window[0][0] <= since:
                         spend -= window.popleft()[1]
                     window.append((purchased_at, amount))
@@ -252,7 +252,7 @@ def seed_scale(
                     entry_rows.append(
                         (
                             entry_id, member_id, "earn", points, balance, points,
-                            add_months(purchased_at, settings.points_expiry_months),
+                            add_local_months(purchased_at, settings.points_expiry_months),
                             f"Purchase at {store}: {how}" + (", birthday ×2" if birthday else ""),
                             purchased_at, purchase_id,
                         )
@@ -262,12 +262,17 @@ def seed_scale(
                         rank, reached_at = reached, purchased_at
                 # The yearly evaluation: a tier kept 12 months, then one level down at most.
                 spend_now = sum(
-                    a for t, a in window if t > add_months(now, -settings.tier_window_months)
+                    a for t, a in window if t > add_local_months(now, -settings.tier_window_months)
                 )
                 qualifies = _tier_index(tiers, spend_now)
-                if rank > qualifies and add_months(reached_at, settings.tier_keep_months) <= now:
+                if (
+                    rank > qualifies
+                    and add_local_months(reached_at, settings.tier_keep_months) <= now
+                ):
                     rank, reached_at = max(qualifies, rank - 1), now
-                kept_until = add_months(reached_at, settings.tier_keep_months) if rank else None
+                kept_until = (
+                    add_local_months(reached_at, settings.tier_keep_months) if rank else None
+                )
                 tier_totals[tiers[rank].code] += 1
                 member_rows.append(
                     (

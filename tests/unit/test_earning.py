@@ -9,9 +9,9 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
-from portal.clock import add_months
 from portal.extensions import db
 from portal.models import LedgerEntry, Purchase
+from portal.services.programme.local_time import add_local_months
 from portal.services.purchases.input import InvalidPurchase, parse_amount, parse_purchased_at
 from portal.services.purchases.recording import ReceiptConflict, record_purchase
 
@@ -97,7 +97,7 @@ def test_points_expire_24_months_after_the_purchase(create_member, create_purcha
     bought = datetime(2026, 2, 28, 6, 0, tzinfo=UTC)
     create_purchase(member, "100.00", purchased_at=bought)
     [entry] = earn_entries(member)
-    assert entry.expires_at == add_months(bought, 24)
+    assert entry.expires_at == add_local_months(bought, 24)
 
 
 def test_the_same_receipt_again_gives_the_same_purchase_and_no_new_points(

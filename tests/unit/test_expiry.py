@@ -3,15 +3,15 @@ are told 30 days before, once per expiry date; every run may be repeated."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import select
 
-from portal.clock import add_months
 from portal.extensions import db
 from portal.models import LedgerEntry, Notification, OutboxMessage
 from portal.services.points.expiry import expire_due_points, send_expiry_notices
 from portal.services.points.ledger import ledger_sum, unspent_sum
+from portal.services.programme.local_time import add_local_months, local_date
 from portal.services.rewards.redemption import redeem
 
 
@@ -46,9 +46,9 @@ def test_points_expire_oldest_first_and_only_once(
     )
     db.session.commit()
 
-    clock.set(add_months(first, 24) - timedelta(minutes=1))
+    clock.set(add_local_months(first, 24) - timedelta(minutes=1))
     assert run(expire_due_points) == 0
-    clock.set(add_months(first, 24) + timedelta(hours=1))
+    clock.set(add_local_months(first, 24) + timedelta(hours=1))
     assert run(expire_due_points) == 1
     [expired] = entries(member, "expire")
     assert expired.points == -300  # what was left of the first purchase's points
@@ -57,10 +57,29 @@ def test_points_expire_oldest_first_and_only_once(
     assert run(expire_due_points) == 0  # a second run the same day does nothing
     assert len(entries(member, "expire")) == 1
 
-    clock.set(add_months(second, 24) + timedelta(hours=1))
+    clock.set(add_local_months(second, 24) + timedelta(hours=1))
     assert run(expire_due_points) == 1
     assert [e.points for e in entries(member, "expire")] == [-300, -600]
     assert member.points_balance == 0 == ledger_sum(member) == unspent_sum(member)
+
+
+def test_points_earned_on_29_february_expire_on_28_february_in_the_programme_zone(
+    create_member, create_purchase, clock
+):
+    """24 months on the programme's calendar: bought on 29 February 2024 at 06:00 in
+    Shanghai, the points expire on 28 February 2026 at 06:00 there (not on 1 March, as
+    counting the months in UTC would have it)."""
+    member = create_member()
+    clock.set(datetime(2024, 3, 1, tzinfo=UTC))
+    create_purchase(member, "1000.00", purchased_at=datetime(2024, 2, 28, 22, 0, tzinfo=UTC))
+    [earned] = entries(member, "earn")
+    assert local_date(earned.expires_at) == date(2026, 2, 28)
+
+    clock.set(datetime(2026, 2, 27, 21, 59, tzinfo=UTC))  # 28 February, 05:59 in Shanghai
+    assert run(expire_due_points) == 0
+    clock.set(datetime(2026, 2, 27, 22, 0, tzinfo=UTC))  # 06:00
+    assert run(expire_due_points) == 1
+    assert member.points_balance == 0
 
 
 def test_members_are_told_30_days_before_once_per_expiry_date(
@@ -72,7 +91,7 @@ def test_members_are_told_30_days_before_once_per_expiry_date(
     clock.set(datetime(2024, 7, 2, tzinfo=UTC))
     create_purchase(member, "1500.00", purchased_at=bought)
     create_purchase(member, "500.00", purchased_at=bought + timedelta(hours=2))
-    expiry = add_months(bought, 24)
+    expiry = add_local_months(bought, 24)
 
     clock.set(expiry - timedelta(days=31))
     assert run(send_expiry_notices) == 0
@@ -97,7 +116,7 @@ def test_no_notice_for_points_already_spent(create_member, create_purchase, cloc
     create_purchase(member, "300.00", purchased_at=bought)
     redeem(member, create_reward(points_cost=300), idempotency_key="spend-all-300")
     db.session.commit()
-    clock.set(add_months(bought, 24) - timedelta(days=5))
+    clock.set(add_local_months(bought, 24) - timedelta(days=5))
     assert run(send_expiry_notices) == 0
 
 

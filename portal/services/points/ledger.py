@@ -21,10 +21,11 @@ from datetime import datetime
 from sqlalchemy import func, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
-from portal.clock import add_months, utcnow
+from portal.clock import utcnow
 from portal.extensions import db
 from portal.models import LedgerEntry, Member
 from portal.models.ledger import CREDIT_KINDS, DEBIT_KINDS
+from portal.services.programme.local_time import add_local_months
 from portal.services.programme.refusals import Conflict
 from portal.services.programme.settings import programme_settings
 
@@ -82,7 +83,7 @@ def credit_points(
         raise ValueError("a credit adds at least one point")
     now = utcnow()
     if expires_at is None:
-        expires_at = add_months(earned_at or now, programme_settings().points_expiry_months)
+        expires_at = add_local_months(earned_at or now, programme_settings().points_expiry_months)
     balance_after = _move_balance(member, points)
     debt_paid = min(points, max(0, points - balance_after))
     entry = LedgerEntry(

@@ -16,13 +16,13 @@ from flask_babel import force_locale, format_date, ngettext
 from flask_babel import gettext as _
 from sqlalchemy import case, func, or_, select, type_coerce
 
-from portal.clock import add_months, utcnow
+from portal.clock import utcnow
 from portal.extensions import db
 from portal.models import Member, Purchase, Tier, TierChange
 from portal.models.base import UTCDateTime
 from portal.services.messaging.notifications import notify_member
 from portal.services.points.ledger import lock_member
-from portal.services.programme.local_time import local_date
+from portal.services.programme.local_time import add_local_months, local_date
 from portal.services.programme.settings import programme_settings
 
 logger = logging.getLogger(__name__)
@@ -36,7 +36,7 @@ def all_tiers() -> list[Tier]:
 def qualifying_spend(member: Member, *, now: datetime | None = None) -> int:
     """Net spend in minor units of the purchases made in the window ending `now`."""
     now = now or utcnow()
-    since = add_months(now, -programme_settings().tier_window_months)
+    since = add_local_months(now, -programme_settings().tier_window_months)
     return db.session.execute(
         select(func.coalesce(func.sum(Purchase.amount - Purchase.returned_amount), 0)).where(
             Purchase.member_id == member.id,
@@ -86,9 +86,9 @@ def spend_summary(
     in the window, the oldest purchase still counting, net spend that will still count on
     `keep_until`)."""
     months = programme_settings().tier_window_months
-    since = add_months(now, -months)
+    since = add_local_months(now, -months)
     net = Purchase.amount - Purchase.returned_amount
-    keep_since = add_months(keep_until, -months) if keep_until and keep_until > now else None
+    keep_since = add_local_months(keep_until, -months) if keep_until and keep_until > now else None
     if keep_since is not None:
         keep_sum = func.coalesce(
             func.sum(case((Purchase.purchased_at > keep_since, net), else_=0)), 0
@@ -136,7 +136,9 @@ def progress_for(
     if following is not None and needed > 0 and oldest_counted is not None:
         # The oldest purchase stops counting at this moment, part way through that day; the
         # day before is the last one on which the sentence is true all day.
-        next_by = max(today, local_date(add_months(oldest_counted, window_months)) - timedelta(1))
+        next_by = max(
+            today, local_date(add_local_months(oldest_counted, window_months)) - timedelta(1)
+        )
     guaranteed = kept_until is not None and kept_until > now and current.qualifying_spend > 0
     if current.qualifying_spend <= 0:
         needed_to_keep = 0
@@ -205,7 +207,7 @@ def change_tier(
     from_tier = next((t for t in tiers if t.code == member.tier_code), tiers[0])
     kept_until = None
     if to_tier.rank > tiers[0].rank:
-        kept_until = add_months(now, programme_settings().tier_keep_months)
+        kept_until = add_local_months(now, programme_settings().tier_keep_months)
     member.tier_code = to_tier.code
     member.tier_reached_at = now
     member.tier_kept_until = kept_until
@@ -316,7 +318,7 @@ def evaluate_member_tier(member: Member, *, now: datetime | None = None) -> Tier
     if qualified.rank > current.rank:
         return change_tier(member, qualified, reason="evaluation", spend=spend, now=now)
     if qualified.rank == current.rank:
-        member.tier_kept_until = add_months(now, programme_settings().tier_keep_months)
+        member.tier_kept_until = add_local_months(now, programme_settings().tier_keep_months)
         db.session.flush()
         logger.info("tier %s of %r kept until %s", current.code, member, member.tier_kept_until)
         return None

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
-from portal.clock import utcnow
+from portal.clock import add_months, utcnow
 from portal.services.programme.settings import programme_settings
 
 
@@ -22,6 +22,13 @@ def local_now() -> datetime:
 def local_date(moment: datetime | None = None) -> date:
     """The programme's date at `moment` (now by default)."""
     return (moment or utcnow()).astimezone(programme_zone()).date()
+
+
+def add_local_months(moment: datetime, months: int) -> datetime:
+    """`moment` moved `months` later (or earlier) on the programme's calendar: the same local
+    day and time, clamped to the end of a short month, as an aware UTC datetime. Expiry dates
+    and the tier windows are counted so, whatever the offset of the zone to UTC that day."""
+    return add_months(moment.astimezone(programme_zone()), months).astimezone(UTC)
 
 
 def local_day_start(day: date) -> datetime:
