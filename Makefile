@@ -40,9 +40,10 @@ test: dev translations ## Run every test (DATABASE_URL picks PostgreSQL)
 test-fast: dev translations ## Every test but the browser ones
 	$(BIN)/python -m pytest --ignore=tests/browser $(PYTEST_ARGS)
 
-lint: dev ## Check the code with ruff
+lint: dev ## Check the code with ruff and the types with mypy
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy portal/
 
 bench: dev translations ## Measure the speed goals (large synthetic data)
 	$(BIN)/python -m scripts.bench
