@@ -125,7 +125,7 @@ def _init_login(app: Flask) -> None:
     login_manager.login_message = _l("Please sign in to see this page.")
     login_manager.login_message_category = "info"
     # Sessions live on the server (LoginSession); the browser's cookie carries only a token.
-    login_manager.session_protection = None  # type: ignore[assignment]  # Flask-Login infers str
+    login_manager.session_protection = None
 
     @login_manager.user_loader
     def load_member(member_id: str) -> Member | None:
