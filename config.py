@@ -7,6 +7,11 @@ BASE_DIR = Path(__file__).resolve().parent
 INSTANCE_DIR = BASE_DIR / "instance"
 
 
+def _int(name: str, default: int) -> int:
+    value = os.environ.get(name, "").strip()
+    return int(value) if value else default
+
+
 def _bool(name: str, default: bool) -> bool:
     value = os.environ.get(name)
     if value is None:
@@ -25,11 +30,26 @@ class Config:
     # Links in mail are built from this, never from the request's Host header.
     PORTAL_BASE_URL = os.environ.get("PORTAL_BASE_URL", "http://127.0.0.1:5000").rstrip("/")
 
+    # How many proxies in front of the portal append to X-Forwarded-For (a load balancer: 1).
+    # Only that many hops are believed, so a visitor cannot choose the address the limits count.
+    PORTAL_TRUSTED_PROXIES = _int("PORTAL_TRUSTED_PROXIES", 0)
+    # memory:// rate-limit counters are right only when one process serves the portal: a
+    # deployment that runs exactly one says so here, otherwise production wants Redis.
+    PORTAL_SINGLE_PROCESS = _bool("PORTAL_SINGLE_PROCESS", False)
+
+    # On HTTPS (Secure cookies) the names get the __Host- prefix in create_app(): the browser
+    # then refuses them from plain HTTP, from another path and from a sibling subdomain.
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = True
     SESSION_COOKIE_NAME = "portal_session"
+    # The browser keeps the cookie this long after its last use; the server ends the session
+    # itself, after the idle and absolute lifetimes of the programme settings.
     PERMANENT_SESSION_LIFETIME = 60 * 60 * 24 * 30
+    # The signed cookie of a browser that has signed in to an account before (OWASP's device
+    # cookie): failed sign-ins made elsewhere never slow it down.
+    DEVICE_COOKIE_NAME = "portal_device"
+    DEVICE_COOKIE_MAX_AGE = 60 * 60 * 24 * 365
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SECURE = True
 
@@ -39,8 +59,18 @@ class Config:
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_KEY_PREFIX = os.environ.get("RATELIMIT_KEY_PREFIX", "portal")
     RATELIMIT_HEADERS_ENABLED = True
+    # Redis unreachable: the decorated limits count in each process's memory until it is back.
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+    # Failed sign-ins only (services/members/throttle.py). From a browser that has not signed
+    # in to the account before: per account and address, per address (any account), and per
+    # account from everywhere (the member is told by mail); from a trusted browser, its own.
     RATELIMIT_LOGIN = os.environ.get("RATELIMIT_LOGIN", "10 per 15 minutes")
     RATELIMIT_LOGIN_ACCOUNT = os.environ.get("RATELIMIT_LOGIN_ACCOUNT", "5 per 15 minutes")
+    RATELIMIT_LOGIN_ACCOUNT_ALL = os.environ.get("RATELIMIT_LOGIN_ACCOUNT_ALL", "20 per hour")
+    RATELIMIT_LOGIN_DEVICE = os.environ.get("RATELIMIT_LOGIN_DEVICE", "10 per 15 minutes")
+    # Wrong current passwords on the account pages, per member.
+    RATELIMIT_REAUTH = os.environ.get("RATELIMIT_REAUTH", "5 per 15 minutes")
+    RATELIMIT_PASSKEY = os.environ.get("RATELIMIT_PASSKEY", "30 per 5 minutes")
     RATELIMIT_REGISTER = os.environ.get("RATELIMIT_REGISTER", "5 per hour")
     RATELIMIT_RESET = os.environ.get("RATELIMIT_RESET", "5 per hour")
 
@@ -95,6 +125,10 @@ class ProductionConfig(Config):
     ENV_NAME = "production"
 
 
+# Production refuses to start with a key shorter than this (bytes).
+MIN_SECRET_KEY_BYTES = 32
+
+
 CONFIGS = {
     "development": DevelopmentConfig,
     "testing": TestingConfig,
@@ -103,5 +137,15 @@ CONFIGS = {
 
 
 def config_from_environment() -> type[Config]:
-    """PORTAL_ENV picks the class; `make run` sets development, gunicorn gets production."""
-    return CONFIGS[os.environ.get("PORTAL_ENV", "production")]
+    """PORTAL_ENV picks the class, and must be set: a server that forgot it must not run with
+    the public development key, nor a developer's clone with production's expectations."""
+    name = os.environ.get("PORTAL_ENV", "").strip()
+    if name not in CONFIGS:
+        raise RuntimeError(
+            f"PORTAL_ENV is {name!r}: set it to production on a server, or to development "
+            "for a local trial (make run does)."
+            if name
+            else "PORTAL_ENV is not set: set it to production on a server, or to development "
+            "for a local trial (make run does)."
+        )
+    return CONFIGS[name]

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from flask import Flask, current_app, g, has_request_context, request, session
 from flask_login import current_user
 from htmx_flask import Htmx
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config import Config, config_from_environment
 from portal.database import tune_engine
@@ -37,6 +38,8 @@ def create_app(config: type[Config] | None = None, **overrides: Any) -> Flask:
     app.config.from_object(config or config_from_environment())
     app.config.update(overrides)
     _check_config(app)
+    _secure_cookie_names(app)
+    _trust_proxies(app)
     from portal.services.members.passwords import configure_hasher
 
     configure_hasher(app.config.get("ARGON2_PARAMETERS"))
@@ -100,11 +103,53 @@ def _instance_path():
 
 
 def _check_config(app: Flask) -> None:
-    if not app.config.get("SECRET_KEY"):
+    """Refuse to start on a configuration that would be weak in production."""
+    from config import MIN_SECRET_KEY_BYTES
+
+    secret = app.config.get("SECRET_KEY")
+    if not secret:
         raise RuntimeError(
             "SECRET_KEY is not set. Set it in the environment (a long random string), "
             "or run with PORTAL_ENV=development for a local trial."
         )
+    if app.config.get("ENV_NAME") != "production":
+        return
+    if len(secret.encode()) < MIN_SECRET_KEY_BYTES:
+        raise RuntimeError(
+            f"SECRET_KEY is {len(secret.encode())} bytes: production needs at least "
+            f"{MIN_SECRET_KEY_BYTES} random bytes, e.g. python3 -c "
+            "'import secrets; print(secrets.token_urlsafe(48))'."
+        )
+    storage = str(app.config.get("RATELIMIT_STORAGE_URI") or "memory://")
+    if storage.startswith("memory://") and not app.config.get("PORTAL_SINGLE_PROCESS"):
+        raise RuntimeError(
+            "RATELIMIT_STORAGE_URI is memory://: with several workers or hosts each would count "
+            "alone. Use redis://..., or set PORTAL_SINGLE_PROCESS=true if exactly one process "
+            "serves the portal."
+        )
+    proxies = app.config.get("PORTAL_TRUSTED_PROXIES")
+    if not isinstance(proxies, int) or proxies < 0:
+        raise RuntimeError("PORTAL_TRUSTED_PROXIES must be a whole number, 0 or more.")
+
+
+def _secure_cookie_names(app: Flask) -> None:
+    """On HTTPS the cookies carry the __Host- prefix: Secure, for the whole site, no Domain."""
+    if not app.config.get("SESSION_COOKIE_SECURE"):
+        return
+    for key in ("SESSION_COOKIE_NAME", "DEVICE_COOKIE_NAME"):
+        name = app.config[key]
+        if not name.startswith("__Host-"):
+            app.config[key] = "__Host-" + name
+    app.config["SESSION_COOKIE_DOMAIN"] = None
+    app.config["SESSION_COOKIE_PATH"] = "/"
+
+
+def _trust_proxies(app: Flask) -> None:
+    """Behind PORTAL_TRUSTED_PROXIES proxies, the client's address (for the rate limits, the
+    sign-in throttle, the audit log and the session list) is the one they forwarded."""
+    proxies = int(app.config.get("PORTAL_TRUSTED_PROXIES") or 0)
+    if proxies > 0:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)  # type: ignore[method-assign]
 
 
 def _configure_logging(app: Flask) -> None:

@@ -35,6 +35,8 @@ babel = Babel()
 
 
 def client_address() -> str:
+    """The visitor's address: behind PORTAL_TRUSTED_PROXIES proxies, the one they forwarded
+    (werkzeug's ProxyFix, installed by create_app), never a header the visitor chose."""
     return get_remote_address() or "unknown"
 
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import has_request_context, request
+from flask import has_request_context
 
 from portal.clock import utcnow
-from portal.extensions import db
+from portal.extensions import client_address, db
 from portal.models import AuditEntry, Member
 from portal.models.base import Model
 
@@ -30,7 +30,7 @@ def record_audit(
         target_id=getattr(target, "id", None),
         summary=summary,
         details=details,
-        ip_address=request.remote_addr if has_request_context() else None,
+        ip_address=client_address() if has_request_context() else None,
         created_at=utcnow(),
     )
     db.session.add(entry)
