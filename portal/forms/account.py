@@ -13,6 +13,7 @@ from portal.forms.fields import (
     strip,
     valid_phone,
 )
+from portal.services.members.passwords import MIN_LENGTH
 
 
 class ProfileForm(FlaskForm):
@@ -39,8 +40,10 @@ class ChangePasswordForm(FlaskForm):
     new_password = PasswordField(
         _l("New password"),
         validators=[InputRequired(REQUIRED), AcceptablePassword(None, None)],
-        description=_l("At least 10 characters. Other devices will be signed out."),
-        render_kw={"autocomplete": "new-password", "minlength": 10, "maxlength": 128},
+        description=_l(
+            "At least %(n)d characters. Other devices will be signed out.", n=MIN_LENGTH
+        ),
+        render_kw={"autocomplete": "new-password", "minlength": MIN_LENGTH, "maxlength": 128},
     )
 
 

@@ -12,6 +12,7 @@ from portal.forms.fields import (
     strip,
     valid_phone,
 )
+from portal.services.members.passwords import MIN_LENGTH
 
 REQUIRED = _l("This field is required.")
 
@@ -27,8 +28,10 @@ class RegisterForm(FlaskForm):
     password = PasswordField(
         _l("Password"),
         validators=[InputRequired(REQUIRED), AcceptablePassword()],
-        description=_l("At least 10 characters. A short sentence is easy to remember."),
-        render_kw={"autocomplete": "new-password", "minlength": 10, "maxlength": 128},
+        description=_l(
+            "At least %(n)d characters. A short sentence is easy to remember.", n=MIN_LENGTH
+        ),
+        render_kw={"autocomplete": "new-password", "minlength": MIN_LENGTH, "maxlength": 128},
     )
     phone = TelField(
         _l("Mobile phone (optional)"),
@@ -77,6 +80,6 @@ class ResetPasswordForm(FlaskForm):
     password = PasswordField(
         _l("New password"),
         validators=[InputRequired(REQUIRED), AcceptablePassword(None, None)],
-        description=_l("At least 10 characters."),
-        render_kw={"autocomplete": "new-password", "minlength": 10, "maxlength": 128},
+        description=_l("At least %(n)d characters.", n=MIN_LENGTH),
+        render_kw={"autocomplete": "new-password", "minlength": MIN_LENGTH, "maxlength": 128},
     )

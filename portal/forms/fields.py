@@ -24,7 +24,7 @@ def strip(value):
 
 
 class AcceptablePassword:
-    """At least 10 characters, not a common password, not the member's name or email."""
+    """At least MIN_LENGTH (12) characters, not a common password, not the name or email."""
 
     def __init__(self, email_field: str | None = "email", name_field: str | None = "name"):
         self.email_field, self.name_field = email_field, name_field

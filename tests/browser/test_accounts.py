@@ -92,7 +92,7 @@ def test_a_wrong_password_then_a_reset_by_the_emailed_link(page, live_server, me
     check_page(page, "reset-password")
     page.locator("#password").fill("short")
     page.get_by_role("button", name="Save my new password").click()
-    expect(page.locator("#password-error")).to_contain_text("10")
+    expect(page.locator("#password-error")).to_contain_text("12")
     page.locator("#password").fill(NEW_PASSWORD)
     page.get_by_role("button", name="Save my new password").click()
     expect(page).to_have_url(live_server.url("/login"))

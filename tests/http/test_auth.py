@@ -63,14 +63,25 @@ def test_register_rejects_bad_input_beside_each_field(client):
     page = response.get_data(as_text=True)
     assert "This field is required." in page
     assert "Enter an email address like name@example.com." in page
-    assert "Use at least 10 characters." in page
+    assert "Use at least 12 characters." in page
+    assert 'minlength="12"' in page
     assert "Please accept the terms to join." in page
     assert 'aria-invalid="true"' in page
     assert member_count() == 0
 
 
+def test_a_password_of_eleven_characters_is_refused_and_twelve_accepted(client):
+    response = form_post(client, "/register", {**GOOD, "password": "amber-willo"})
+    assert response.status_code == 422
+    assert "Use at least 12 characters." in response.get_data(as_text=True)
+    assert member_count() == 0
+    response = form_post(client, "/register", {**GOOD, "password": "amber-willow"})
+    assert response.status_code == 303
+    assert member_count() == 1
+
+
 def test_register_refuses_common_and_overlong_values(client):
-    response = form_post(client, "/register", {**GOOD, "password": "password123"})
+    response = form_post(client, "/register", {**GOOD, "password": "password1234"})
     assert response.status_code == 422
     assert "too common" in response.get_data(as_text=True)
     response = form_post(client, "/register", {**GOOD, "name": "x" * 101})
