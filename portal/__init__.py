@@ -161,9 +161,12 @@ def _configure_logging(app: Flask) -> None:
 
 
 def _init_login(app: Flask) -> None:
+    from flask import flash, redirect
     from flask_babel import lazy_gettext as _l
+    from flask_login import login_url
 
-    from portal.services.members.accounts import member_for_session
+    from portal.extensions import client_address
+    from portal.services.members.sessions import member_for_session
 
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
@@ -174,10 +177,30 @@ def _init_login(app: Flask) -> None:
 
     @login_manager.user_loader
     def load_member(member_id: str) -> Member | None:
-        member = member_for_session(session.get("sid"))
+        member = member_for_session(session.get("sid"), address=client_address())
         if member is None or str(member.id) != member_id:
             return None
         return member
+
+    @login_manager.unauthorized_handler
+    def sign_in_first():
+        """A session that ended (signed out elsewhere, or expired) answers with the login
+        page: a whole page for a browser, and for a fragment htmx asked for, a redirect of the
+        whole page rather than the login form inside a panel."""
+        from portal.web.links import safe_next
+
+        if session.pop("sid", None):
+            # The cookie named a session the server no longer keeps.
+            session.pop("_user_id", None)
+            flash(_l("Your session has ended. Please sign in again."), "info")
+        else:
+            flash(login_manager.login_message, login_manager.login_message_category)
+        target = login_url("auth.login", next_url=safe_next(request.full_path.rstrip("?")))
+        if request.headers.get("HX-Request") == "true" and not request.headers.get("HX-Boosted"):
+            response = current_app.response_class(status=204)
+            response.headers["HX-Redirect"] = target
+            return response
+        return redirect(target)
 
 
 def select_locale() -> str:

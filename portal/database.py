@@ -61,3 +61,13 @@ def tune_engine(engine: Engine) -> None:
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Connection) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE" if _writing() else "BEGIN")
+
+
+def keep_despite_refusal(work) -> None:
+    """Run `work` (a function of no arguments) in a transaction of its own after the request's
+    own one was rolled back because its answer was an error, and commit it: a failed sign-in
+    is answered 422 and leaves nothing behind, except the mail telling the member of many
+    failures. On a successful request the work runs in the request's transaction."""
+    from flask import g
+
+    g.setdefault("kept_despite_refusal", []).append(work)

@@ -19,6 +19,7 @@ from portal.clock import utcnow
 from portal.database import changed_rows
 from portal.extensions import db
 from portal.models import JobLock
+from portal.services.members.sessions import forget_ended_sessions
 from portal.services.messaging.delivery import deliver_pending
 from portal.services.points.expiry import expiry_notices_job, points_expiry_job
 from portal.services.points.tiers import evaluate_tiers
@@ -41,6 +42,7 @@ def periodic_jobs() -> list[tuple[str, Callable[[], int]]]:
         ("tier-evaluation", evaluate_tiers),
         ("forget-old-purchase-files", forget_old_uploads),
         ("expire-vouchers", expire_vouchers),
+        ("forget-ended-sessions", forget_ended_sessions),
         ("deliver-mail", deliver_pending),
     ]
 

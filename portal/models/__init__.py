@@ -4,7 +4,7 @@ from portal.models.audit import AuditEntry
 from portal.models.imports import PurchaseImport
 from portal.models.jobs import JobLock
 from portal.models.ledger import LedgerEntry
-from portal.models.members import LoginSession, Member
+from portal.models.members import LoginSession, Member, Passkey
 from portal.models.messages import Notification, OutboxMessage
 from portal.models.programme import Setting, Tier
 from portal.models.purchases import ApiToken, Purchase, PurchaseItem, PurchaseReturn, TierChange
@@ -25,6 +25,7 @@ __all__ = [
     "LoginSession",
     "Member",
     "Notification",
+    "Passkey",
     "OutboxMessage",
     "Setting",
     "Tier",

@@ -1,4 +1,4 @@
-"""Members, staff and their signed-in sessions."""
+"""Members, staff, their signed-in sessions and their passkeys."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 from flask_login import UserMixin
-from sqlalchemy import BigInteger, CheckConstraint, Date, ForeignKey, String
+from sqlalchemy import JSON, BigInteger, CheckConstraint, Date, ForeignKey, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.clock import utcnow
@@ -99,6 +99,38 @@ class LoginSession(Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     user_agent: Mapped[str | None] = mapped_column(String(200))
+    # Where it was last used from (the visitor's address, behind the trusted proxies).
+    ip_address: Mapped[str | None] = mapped_column(String(45))
+    sign_in_method: Mapped[str] = mapped_column(
+        String(10), default="password", server_default="password"
+    )
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     member: Mapped[Member] = relationship(lazy="joined", innerjoin=True)
+
+
+class Passkey(Model):
+    """A WebAuthn credential a member signs in with instead of a password: the phone's Face ID,
+    fingerprint or screen lock, or a security key. Only its public key is stored."""
+
+    __tablename__ = "passkeys"
+    __table_args__ = (CheckConstraint("sign_count >= 0", name="sign_count_not_negative"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), index=True)
+    credential_id: Mapped[bytes] = mapped_column(LargeBinary(1023), unique=True)
+    public_key: Mapped[bytes] = mapped_column(LargeBinary)
+    # The authenticator's signature counter: a counter that does not move forward is a clone.
+    sign_count: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    # The member's WebAuthn user handle (random, the same for all their passkeys).
+    user_handle: Mapped[bytes] = mapped_column(LargeBinary(64))
+    transports: Mapped[list | None] = mapped_column(JSON)
+    name: Mapped[str] = mapped_column(String(60))
+    backed_up: Mapped[bool] = mapped_column(default=False, server_default="0")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    member: Mapped[Member] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<Passkey {self.id} of member {self.member_id}>"

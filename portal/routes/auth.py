@@ -6,30 +6,54 @@ from flask import Blueprint, current_app, flash, redirect, request, session, url
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
-from portal.extensions import limiter
+from portal.extensions import client_address, limiter
 from portal.forms.account import LanguageForm
 from portal.forms.auth import ForgotPasswordForm, LoginForm, RegisterForm, ResetPasswordForm
-from portal.services.members import accounts
+from portal.services.members import accounts, sessions
+from portal.services.members.devices import device_cookie_for
+from portal.services.members.sign_in import sign_in_with_password
+from portal.services.members.throttle import TooManyAttempts
 from portal.web.links import referrer_path, safe_next
 from portal.web.rendering import render
 
 bp = Blueprint("auth", __name__)
 
 
-def _login_account_key() -> str:
-    return "login-account:" + accounts.normalise_email(request.form.get("email", ""))
-
-
-def _sign_in(member) -> None:
+def sign_in_browser(member, response, *, method: str = "password"):
+    """Start the member's session on this browser and remember the browser as theirs (the
+    device cookie), on `response`."""
     # A language chosen on this device before signing in is the member's latest choice.
     chosen_locale = session.get("locale")
     session.clear()
     if chosen_locale in current_app.config["LANGUAGES"]:
         session["locale"] = chosen_locale
         member.locale = chosen_locale
-    session.permanent = True
-    session["sid"] = accounts.start_session(member, user_agent=request.user_agent.string)
+    # Staff sessions also end with the browser; members' cookies outlive it (the server ends
+    # the session after its idle and absolute lifetimes either way).
+    session.permanent = not member.is_staff
+    session["sid"] = sessions.start_session(
+        member, user_agent=request.user_agent.string, address=client_address(), method=method
+    )
     login_user(member)
+    response.set_cookie(
+        current_app.config["DEVICE_COOKIE_NAME"],
+        device_cookie_for(request.cookies.get(current_app.config["DEVICE_COOKIE_NAME"]), member),
+        max_age=current_app.config["DEVICE_COOKIE_MAX_AGE"],
+        secure=current_app.config["SESSION_COOKIE_SECURE"],
+        httponly=True,
+        samesite="Lax",
+        path="/",
+    )
+    return response
+
+
+def wait_minutes(seconds: int) -> int:
+    return max(1, -(-seconds // 60))
+
+
+def slowed_down(response, retry_after: int):
+    response.headers["Retry-After"] = str(retry_after)
+    return response
 
 
 def forget_browser_session() -> None:
@@ -77,22 +101,30 @@ def check_email():
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config["RATELIMIT_LOGIN"], methods=["POST"])
-@limiter.limit(
-    lambda: current_app.config["RATELIMIT_LOGIN_ACCOUNT"],
-    key_func=_login_account_key,
-    methods=["POST"],
-)
 def login():
     next_url = safe_next(request.args.get("next"))
     if current_user.is_authenticated:
         return redirect(next_url)
     form = LoginForm()
     if form.validate_on_submit():
-        member = accounts.authenticate(form.email.data, form.password.data)
+        try:
+            member = sign_in_with_password(
+                form.email.data,
+                form.password.data,
+                address=client_address(),
+                device_cookie=request.cookies.get(current_app.config["DEVICE_COOKIE_NAME"]),
+            )
+        except TooManyAttempts as wait:
+            page = render(
+                "auth/login.html",
+                form=form,
+                next_url=request.args.get("next"),
+                wait_minutes=wait_minutes(wait.retry_after),
+                status=429,
+            )
+            return slowed_down(page, wait.retry_after)
         if member is not None:
-            _sign_in(member)
-            return redirect(next_url, 303)
+            return sign_in_browser(member, redirect(next_url, 303))
         form.password.errors.append(_("That email and password do not match an account."))
     status = 422 if form.is_submitted() else 200
     return render("auth/login.html", form=form, next_url=request.args.get("next"), status=status)
@@ -100,7 +132,7 @@ def login():
 
 @bp.post("/logout")
 def logout():
-    accounts.end_session(session.get("sid"))
+    sessions.end_session(session.get("sid"))
     forget_browser_session()
     flash(_("You have signed out."), "success")
     return redirect(url_for("auth.login"), 303)

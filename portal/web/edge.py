@@ -11,13 +11,15 @@ session and anything else rolls it back, so a refused or failed request leaves n
 
 from __future__ import annotations
 
+import logging
 from typing import Any, TypeVar
 
-from flask import Flask, Response, abort
+from flask import Flask, Response, abort, g
 
 from portal.extensions import db
 
 T = TypeVar("T")
+logger = logging.getLogger(__name__)
 
 
 def get_or_404(
@@ -43,11 +45,24 @@ def found_or_404(found: T | None) -> T:
 
 
 def finish_request(response: Response) -> Response:
-    """Commit a successful request once, roll back every other."""
+    """Commit a successful request once, roll back every other. Work a service asked to keep
+    whatever the answer (`portal.database.keep_despite_refusal`) is done in the request's
+    transaction, or after the rollback in one of its own."""
+    kept = g.pop("kept_despite_refusal", [])
     if response.status_code < 400:
+        for work in kept:
+            work()
         db.session.commit()
-    else:
-        db.session.rollback()
+        return response
+    db.session.rollback()
+    if kept:
+        try:
+            for work in kept:
+                work()
+            db.session.commit()
+        except Exception:
+            db.session.rollback()
+            logger.exception("work kept despite a refused request failed")
     return response
 
 

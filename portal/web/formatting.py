@@ -71,6 +71,8 @@ def local_datetime(value: datetime | None, format: str = "medium") -> str:
 
 
 def install_filters(app: Flask) -> None:
+    from portal.web.devices import device_label
+
     app.jinja_env.filters.update(
         money=money,
         money_whole=money_whole,
@@ -82,4 +84,5 @@ def install_filters(app: Flask) -> None:
         tier_name=tier_name,
         tier_benefits=tier_benefits,
         entry_text=describe_entry,
+        device_label=device_label,
     )

@@ -9,20 +9,24 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import secrets
 from dataclasses import dataclass
 from datetime import date
 
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, TimestampSigner, URLSafeTimedSerializer
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from portal.clock import utcnow
 from portal.extensions import db
-from portal.models import LoginSession, Member
+from portal.models import Member
 from portal.services.members import cards
 from portal.services.members.passwords import hash_password, needs_rehash, verify_password
+from portal.services.members.sessions import end_all_sessions
+from portal.services.members.throttle import (
+    check_reauthentication_allowed,
+    note_failed_reauthentication,
+)
 from portal.services.messaging.mail import queue_mail
 from portal.services.programme.refusals import Conflict, Invalid
 
@@ -42,8 +46,13 @@ class SameEmail(Invalid):
 
 
 def confirm_password(member: Member, password: str | None) -> None:
-    """Raise WrongPassword unless `password` is the member's current password."""
+    """Raise WrongPassword unless `password` is the member's current password (changing the
+    password or the email, adding a passkey, closing the account). Wrong ones are counted:
+    after RATELIMIT_REAUTH of them, TooManyAttempts is raised before the password is even
+    checked."""
+    check_reauthentication_allowed(member)
     if not verify_password(member.password_hash, password or ""):
+        note_failed_reauthentication(member)
         raise WrongPassword
 
 
@@ -181,6 +190,10 @@ class _ClockSigner(TimestampSigner):
         return int(utcnow().timestamp())
 
 
+def clock_signer() -> type[TimestampSigner]:
+    return _ClockSigner
+
+
 def _serializer(purpose: str) -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(
         current_app.config["SECRET_KEY"], salt=f"portal.{purpose}", signer=_ClockSigner
@@ -315,67 +328,19 @@ def request_email_change(member: Member, password: str, new_email: str) -> bool:
 
 
 def authenticate(email: str, password: str) -> Member | None:
-    member = find_member_by_email(email)
-    if not verify_password(member.password_hash if member else None, password) or member is None:
+    return check_password(find_member_by_email(email), password)
+
+
+def check_password(member: Member | None, password: str) -> Member | None:
+    """The member when `password` is theirs and the account is open. Without a member it costs
+    the same time (a dummy hash is checked), so timing does not tell who has an account."""
+    if not verify_password(member.password_hash if member else None, password):
         return None
-    if not member.is_active:
+    if member is None or not member.is_active:
         return None
     if needs_rehash(member.password_hash):
         member.password_hash = hash_password(password)
     return member
-
-
-def _token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
-def start_session(member: Member, *, user_agent: str | None) -> str:
-    """Record a signed-in browser and return the token its cookie will carry."""
-    token = secrets.token_urlsafe(32)
-    db.session.add(
-        LoginSession(
-            token_hash=_token_hash(token),
-            member_id=member.id,
-            user_agent=(user_agent or "")[:200] or None,
-            created_at=utcnow(),
-            last_seen_at=utcnow(),
-        )
-    )
-    db.session.flush()
-    return token
-
-
-def member_for_session(token: str | None) -> Member | None:
-    if not token:
-        return None
-    login_session = db.session.scalar(
-        select(LoginSession).where(
-            LoginSession.token_hash == _token_hash(token), LoginSession.revoked_at.is_(None)
-        )
-    )
-    if login_session is None or not login_session.member.is_active:
-        return None
-    return login_session.member
-
-
-def end_session(token: str | None) -> None:
-    if token:
-        db.session.execute(
-            update(LoginSession)
-            .where(LoginSession.token_hash == _token_hash(token))
-            .values(revoked_at=utcnow())
-        )
-
-
-def end_all_sessions(member: Member, *, except_token: str | None = None) -> None:
-    statement = (
-        update(LoginSession)
-        .where(LoginSession.member_id == member.id, LoginSession.revoked_at.is_(None))
-        .values(revoked_at=utcnow())
-    )
-    if except_token:
-        statement = statement.where(LoginSession.token_hash != _token_hash(except_token))
-    db.session.execute(statement)
 
 
 # -- the member's own profile ----------------------------------------------------------------

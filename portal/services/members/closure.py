@@ -19,8 +19,9 @@ from sqlalchemy import delete
 from portal.clock import utcnow
 from portal.extensions import db
 from portal.models import Member, Notification
-from portal.services.members.accounts import confirm_password, end_all_sessions
+from portal.services.members.accounts import confirm_password
 from portal.services.members.passwords import hash_password
+from portal.services.members.sessions import end_all_sessions
 from portal.services.messaging.audit import record_audit
 from portal.services.points.ledger import debit_points, lock_member
 from portal.services.programme.refusals import Forbidden

@@ -37,6 +37,12 @@ class ProgrammeSettings:
     referral_monthly_cap: int = 10
     # Communication: at most this many marketing messages per member per 7 days.
     marketing_weekly_cap: int = 1
+    # Signed-in sessions end after this long unused, and at the latest this long after signing
+    # in: members' in days, staff and admins' in minutes and hours.
+    member_session_idle_days: int = 30
+    member_session_max_days: int = 180
+    staff_session_idle_minutes: int = 30
+    staff_session_max_hours: int = 12
 
 
 DEFAULTS = ProgrammeSettings()

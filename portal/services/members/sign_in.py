@@ -1,0 +1,35 @@
+"""Signing in with a password, under the throttle (re-entering it on the account pages is
+accounts.confirm_password).
+
+The throttle is asked before the password is checked, so a client that must wait learns
+nothing from a correct password either. An unknown email costs the same time as a wrong
+password (passwords.verify_password checks a dummy hash).
+"""
+
+from __future__ import annotations
+
+from portal.models import Member
+from portal.services.members import accounts
+from portal.services.members.devices import trusted_device
+from portal.services.members.throttle import (
+    SignInClient,
+    check_sign_in_allowed,
+    note_failed_sign_in,
+)
+
+
+def sign_in_with_password(
+    email: str, password: str, *, address: str, device_cookie: str | None
+) -> Member | None:
+    """The member whose email and password these are, or None (a failure, counted). Raises
+    TooManyAttempts when this client must wait first."""
+    account = accounts.normalise_email(email)
+    member = accounts.find_member_by_email(account)
+    client = SignInClient(
+        account=account, address=address, device=trusted_device(device_cookie, member)
+    )
+    check_sign_in_allowed(client)
+    signed_in = accounts.check_password(member, password)
+    if signed_in is None:
+        note_failed_sign_in(client, member)
+    return signed_in
