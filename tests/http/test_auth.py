@@ -97,6 +97,14 @@ def test_registering_a_taken_email_looks_the_same_and_tells_the_owner(client, me
     assert member_count() == 1
     mail = mailbox.last_to(member.email)
     assert "already has an account" in mailbox.text_of(mail)
+    # If it was the member, the mail's link sets a new password at once.
+    link = mailbox.link_in_last(member.email, "/reset-password/")
+    response = form_post(client, link, {"password": "silver-birch-meadow-31"}, token_from=link)
+    assert response.status_code == 303
+    signed_in = form_post(
+        client, "/login", {"email": member.email, "password": "silver-birch-meadow-31"}
+    )
+    assert signed_in.status_code == 303
 
 
 def test_unknown_referral_code_is_explained(client):

@@ -27,7 +27,7 @@ from portal.services.members.throttle import (
     check_reauthentication_allowed,
     note_failed_reauthentication,
 )
-from portal.services.messaging.mail import queue_mail
+from portal.services.messaging.mail import queue_mail, write_and_discard_mail
 from portal.services.programme.refusals import Conflict, Invalid
 
 logger = logging.getLogger(__name__)
@@ -149,14 +149,14 @@ def register_member(
     marketing_opt_in: bool = False,
 ) -> Registration:
     """Create an unverified member and mail a confirmation link. For a taken email, mail its
-    owner instead and create nothing, so the page shown is the same either way."""
+    owner instead (someone tried to join with it; a reset link if it was them) and create
+    nothing. Both paths do the same costly work, hashing the password and writing one mail,
+    so neither the page nor its timing tells whether the address has an account."""
     existing = find_member_by_email(email)
     if existing is not None:
-        queue_mail(
-            existing.email,
-            "account_exists",
-            member=existing,
-        )
+        hash_password(password)  # the new account's cost, thrown away
+        with db.session.begin_nested():  # as the new member is written
+            _mail_account_exists(existing)
         logger.info("registration attempt for the existing account %r", existing)
         return Registration(member=None)
     referrer = find_member_by_referral_code(referral_code) if referral_code else None
@@ -178,6 +178,18 @@ def register_member(
         return Registration(member=None)
     send_verification(member, member.email)
     return Registration(member=member)
+
+
+def _mail_account_exists(member: Member) -> None:
+    if not member.is_active:
+        return
+    queue_mail(
+        member.email,
+        "account_exists",
+        member=member,
+        token=_reset_token(member),
+        valid_minutes=current_app.config["RESET_TOKEN_MAX_AGE"] // 60,
+    )
 
 
 # -- signed tokens in links ------------------------------------------------------------------
@@ -253,22 +265,24 @@ def verify_email(token: str) -> Member:
     return member
 
 
+def _reset_token(member: Member) -> str:
+    return _serializer("reset-password").dumps({"m": member.id, "p": _password_fingerprint(member)})
+
+
 def request_password_reset(email: str) -> None:
-    """Mail a reset link if the address has an account; do nothing visible otherwise."""
+    """Mail a reset link if the address has an account; for an unknown one, build the same
+    link and mail and keep neither, so the answer takes the same time."""
     member = find_member_by_email(email)
-    if member is None or not member.is_active:
+    known = member is not None and member.is_active
+    stand_in = member if known else Member(id=0, name="", email="", password_hash="")
+    token = _reset_token(stand_in)
+    context = {"token": token, "valid_minutes": current_app.config["RESET_TOKEN_MAX_AGE"] // 60}
+    if not known:
+        write_and_discard_mail("reset_password", member=stand_in, **context)
         logger.info("password reset asked for an unknown address")
         return
-    token = _serializer("reset-password").dumps(
-        {"m": member.id, "p": _password_fingerprint(member)}
-    )
-    queue_mail(
-        member.email,
-        "reset_password",
-        member=member,
-        token=token,
-        valid_minutes=current_app.config["RESET_TOKEN_MAX_AGE"] // 60,
-    )
+    with db.session.begin_nested():  # as the discarded one is written
+        queue_mail(member.email, "reset_password", member=member, **context)
 
 
 def member_for_reset_token(token: str) -> Member:

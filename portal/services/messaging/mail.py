@@ -22,6 +22,39 @@ logger = logging.getLogger(__name__)
 QUEUED_IN_SESSION = "outbox_ids"
 
 
+def render_mail(
+    template: str, *, member: Member | None = None, locale: str | None = None, **context
+) -> tuple[str, str, str | None]:
+    """The subject, text and HTML (or None) of `email/<template>` in the reader's language."""
+    with force_locale(locale or (member.locale if member else None) or "en"):
+        context.setdefault("member", member)
+        subject = render_template(f"email/{template}.subject.txt", **context).strip()
+        body_text = render_template(f"email/{template}.txt", **context)
+        try:
+            body_html = render_template(f"email/{template}.html", **context)
+        except TemplateNotFound:  # an HTML part is optional
+            body_html = None
+    return subject, body_text, body_html
+
+
+def write_and_discard_mail(template: str, **context) -> None:
+    """Render a mail and write it in a savepoint that is rolled back: the work of queueing one,
+    keeping nothing (an unknown address asking for a reset costs what a known one does)."""
+    subject, body_text, body_html = render_mail(template, **context)
+    savepoint = db.session.begin_nested()
+    db.session.add(
+        OutboxMessage(
+            to_address="nobody@invalid",
+            subject=subject,
+            body_text=body_text,
+            body_html=body_html,
+            created_at=utcnow(),
+        )
+    )
+    db.session.flush()
+    savepoint.rollback()
+
+
 def queue_mail(
     to_address: str,
     template: str,
@@ -37,14 +70,7 @@ def queue_mail(
         select(OutboxMessage.id).where(OutboxMessage.dedupe_key == dedupe_key)
     ):
         return None
-    with force_locale(locale or (member.locale if member else None) or "en"):
-        context.setdefault("member", member)
-        subject = render_template(f"email/{template}.subject.txt", **context).strip()
-        body_text = render_template(f"email/{template}.txt", **context)
-        try:
-            body_html = render_template(f"email/{template}.html", **context)
-        except TemplateNotFound:  # an HTML part is optional
-            body_html = None
+    subject, body_text, body_html = render_mail(template, member=member, locale=locale, **context)
     message = OutboxMessage(
         member_id=member.id if member else None,
         to_address=to_address,
