@@ -72,3 +72,30 @@ class CloseAccountForm(FlaskForm):
         _l("I understand my points and vouchers will be lost"),
         validators=[DataRequired(_l("Please tick the box to confirm."))],
     )
+
+
+class PasskeyNameForm(FlaskForm):
+    name = StringField(
+        _l("Name of the passkey"),
+        filters=[strip],
+        validators=[DataRequired(REQUIRED), Length(max=60)],
+        description=_l("So you can tell your passkeys apart, e.g. “My iPhone”."),
+    )
+
+
+class AddPasskeyForm(FlaskForm):
+    # Their own element ids: the profile, email and closing forms on the same page have a name
+    # and a password too.
+    name = StringField(
+        _l("Name of the passkey"),
+        id="passkey_name",
+        filters=[strip],
+        validators=[DataRequired(REQUIRED), Length(max=60)],
+        description=_l("So you can tell your passkeys apart, e.g. “My iPhone”."),
+    )
+    password = PasswordField(
+        _l("Your password"),
+        id="passkey_password",
+        validators=[InputRequired(REQUIRED), Length(max=128)],
+        render_kw={"autocomplete": "current-password"},
+    )

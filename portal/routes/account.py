@@ -4,27 +4,32 @@ their passkeys, their data and closing it."""
 from __future__ import annotations
 
 import json
+from datetime import datetime
 
-from flask import Blueprint, Response, flash, redirect, session, url_for
+from flask import Blueprint, Response, flash, jsonify, redirect, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required
 
 from portal.forms.account import (
+    AddPasskeyForm,
     ChangeEmailForm,
     ChangePasswordForm,
     CloseAccountForm,
     LanguageForm,
+    PasskeyNameForm,
     ProfileForm,
 )
-from portal.models import LoginSession
+from portal.models import LoginSession, Passkey
 from portal.routes.auth import forget_browser_session, slowed_down, wait_minutes
-from portal.services.members import accounts, closure, sessions
+from portal.services.members import accounts, closure, passkeys, sessions
 from portal.services.members.export import export_member_data
 from portal.services.members.throttle import TooManyAttempts
 from portal.services.programme.local_time import local_date
+from portal.web.devices import device_label
 from portal.web.edge import get_or_404
 from portal.web.rendering import render
+from portal.web.wording import passkey_refusal_text
 
 bp = Blueprint("account", __name__, url_prefix="/account")
 
@@ -36,6 +41,10 @@ def _forms(**overrides):
         "email_form": ChangeEmailForm(formdata=None),
         "language_form": LanguageForm(locale=current_user.locale or "en", formdata=None),
         "close_form": CloseAccountForm(formdata=None),
+        "passkey_form": AddPasskeyForm(
+            formdata=None, name=device_label(request.user_agent.string)[:60]
+        ),
+        "rename_errors": {},
     }
     forms.update(overrides)
     return forms
@@ -46,22 +55,25 @@ def _page(status=200, **overrides):
         "account/account.html",
         status=status,
         login_sessions=sessions.live_sessions(current_user),
+        member_passkeys=passkeys.passkeys_of(current_user),
         this_session=sessions.token_hash(session.get("sid") or ""),
         **_forms(**overrides),
     )
 
 
+def _too_many_wrong_passwords(wait: TooManyAttempts) -> str:
+    return ngettext(
+        "Too many wrong passwords. For your account's safety, please wait %(num)d "
+        "minute and try again.",
+        "Too many wrong passwords. For your account's safety, please wait %(num)d "
+        "minutes and try again.",
+        wait_minutes(wait.retry_after),
+    )
+
+
 def _slowed_page(field, wait: TooManyAttempts, **forms):
     """Too many wrong current passwords: said beside the field, 429 with Retry-After."""
-    field.errors.append(
-        ngettext(
-            "Too many wrong passwords. For your account's safety, please wait %(num)d "
-            "minute and try again.",
-            "Too many wrong passwords. For your account's safety, please wait %(num)d "
-            "minutes and try again.",
-            wait_minutes(wait.retry_after),
-        )
-    )
+    field.errors.append(_too_many_wrong_passwords(wait))
     return slowed_down(_page(status=429, **forms), wait.retry_after)
 
 
@@ -205,3 +217,84 @@ def end_other_sessions():
         "success",
     )
     return redirect(url_for("account.account", _anchor="sessions"), 303)
+
+
+# -- passkeys (static/js/passkeys.js drives the two JSON steps of adding one) ----------------
+
+
+def _first_errors(form) -> dict[str, str]:
+    return {name: str(errors[0]) for name, errors in form.errors.items() if errors}
+
+
+@bp.post("/passkeys/options")
+@login_required
+def passkey_options():
+    """Step one of adding a passkey: the member's password, then the options for the browser."""
+    form = AddPasskeyForm()
+    if not form.validate_on_submit():
+        return jsonify(errors=_first_errors(form)), 422
+    try:
+        ceremony = passkeys.start_registration(current_user, form.password.data)
+    except accounts.WrongPassword:
+        return jsonify(errors={"password": _("That is not your current password.")}), 422
+    except TooManyAttempts as wait:
+        answer = jsonify(errors={"password": _too_many_wrong_passwords(wait)})
+        answer.status_code = 429
+        return slowed_down(answer, wait.retry_after)
+    session["passkey_registration"] = {
+        "challenge": ceremony.challenge,
+        "issued_at": ceremony.issued_at.isoformat(),
+        "user_handle": ceremony.user_handle,
+        "name": form.name.data,
+    }
+    return jsonify(ceremony.options)
+
+
+@bp.post("/passkeys")
+@login_required
+def add_passkey():
+    """Step two: keep the passkey the authenticator created."""
+    kept = session.pop("passkey_registration", None)
+    body = request.get_json(silent=True)
+    if not kept or not isinstance(body, dict) or not isinstance(body.get("credential"), dict):
+        return jsonify(error=passkey_refusal_text("passkey_refused")), 400
+    try:
+        passkey = passkeys.add_passkey(
+            current_user,
+            body["credential"],
+            challenge=kept["challenge"],
+            issued_at=datetime.fromisoformat(kept["issued_at"]),
+            user_handle=kept["user_handle"],
+            name=kept["name"],
+        )
+    except passkeys.PasskeyTaken as refusal:
+        return jsonify(error=passkey_refusal_text(refusal.code)), 409
+    except passkeys.PasskeyRefused as refusal:
+        return jsonify(error=passkey_refusal_text(refusal.code)), 400
+    flash(
+        _("Your passkey “%(name)s” is added. Next time, sign in with it.", name=passkey.name),
+        "success",
+    )
+    return jsonify(redirect=url_for("account.account", _anchor="passkeys")), 201
+
+
+@bp.post("/passkeys/<int:passkey_id>/rename")
+@login_required
+def rename_passkey(passkey_id: int):
+    passkey = get_or_404(Passkey, passkey_id, owner=current_user)
+    form = PasskeyNameForm()
+    if not form.validate_on_submit():
+        return _page(status=422, rename_errors={passkey.id: form.name.errors})
+    passkeys.rename_passkey(passkey, form.name.data)
+    flash(_("The passkey is renamed."), "success")
+    return redirect(url_for("account.account", _anchor="passkeys"), 303)
+
+
+@bp.post("/passkeys/<int:passkey_id>/delete")
+@login_required
+def remove_passkey(passkey_id: int):
+    passkey = get_or_404(Passkey, passkey_id, owner=current_user)
+    name = passkey.name
+    passkeys.remove_passkey(passkey)
+    flash(_("The passkey “%(name)s” is removed.", name=name), "success")
+    return redirect(url_for("account.account", _anchor="passkeys"), 303)

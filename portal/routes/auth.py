@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, redirect, request, session, url_for
+from datetime import datetime
+
+from flask import Blueprint, current_app, flash, jsonify, redirect, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from portal.extensions import client_address, limiter
 from portal.forms.account import LanguageForm
 from portal.forms.auth import ForgotPasswordForm, LoginForm, RegisterForm, ResetPasswordForm
-from portal.services.members import accounts, sessions
+from portal.services.members import accounts, passkeys, sessions
 from portal.services.members.devices import device_cookie_for
 from portal.services.members.sign_in import sign_in_with_password
 from portal.services.members.throttle import TooManyAttempts
 from portal.web.links import referrer_path, safe_next
 from portal.web.rendering import render
+from portal.web.wording import passkey_refusal_text
 
 bp = Blueprint("auth", __name__)
 
@@ -128,6 +131,38 @@ def login():
         form.password.errors.append(_("That email and password do not match an account."))
     status = 422 if form.is_submitted() else 200
     return render("auth/login.html", form=form, next_url=request.args.get("next"), status=status)
+
+
+@bp.post("/login/passkey/options")
+@limiter.limit(lambda: current_app.config["RATELIMIT_PASSKEY"])
+def passkey_options():
+    """The challenge for signing in with a passkey (kept in the session until answered)."""
+    ceremony = passkeys.start_sign_in()
+    session["passkey_sign_in"] = {
+        "challenge": ceremony.challenge,
+        "issued_at": ceremony.issued_at.isoformat(),
+    }
+    return jsonify(ceremony.options)
+
+
+@bp.post("/login/passkey")
+@limiter.limit(lambda: current_app.config["RATELIMIT_PASSKEY"])
+def passkey_sign_in():
+    """Sign in with the passkey's answer to the challenge; JSON for static/js/passkeys.js."""
+    kept = session.pop("passkey_sign_in", None)
+    body = request.get_json(silent=True)
+    if not kept or not isinstance(body, dict) or not isinstance(body.get("credential"), dict):
+        return jsonify(error=passkey_refusal_text("passkey_refused")), 400
+    try:
+        member = passkeys.member_for_passkey(
+            body["credential"],
+            challenge=kept["challenge"],
+            issued_at=datetime.fromisoformat(kept["issued_at"]),
+        )
+    except passkeys.PasskeyRefused as refusal:
+        return jsonify(error=passkey_refusal_text(refusal.code)), 400
+    answer = jsonify(redirect=safe_next(request.args.get("next")))
+    return sign_in_browser(member, answer, method="passkey")
 
 
 @bp.post("/logout")

@@ -62,3 +62,17 @@ def voucher_refusal_text(refusal: Refused) -> str:
 
 def install_wording(app: Flask) -> None:
     app.jinja_env.filters.update(reason_text=reason_text)
+
+
+def passkey_refusal_text(code: str) -> str:
+    """Why a passkey was not accepted (services/members/passkeys.py's refusal codes)."""
+    if code == "passkey_expired":
+        return _("That took too long. Please try again.")
+    if code == "passkey_unknown":
+        return _(
+            "We do not know this passkey. Sign in with your password, then add the passkey on "
+            "your account page."
+        )
+    if code == "passkey_taken":
+        return _("This passkey is already added to an account.")
+    return _("We could not check this passkey. Please try again, or sign in with your password.")

@@ -1,10 +1,10 @@
 """Closing an account at the member's request: the person is forgotten, the programme's
 records stay.
 
-In one transaction the account stops signing in (deactivated, every session revoked), the
-personal details are replaced, issued vouchers are cancelled without a refund, and a positive
-balance is forfeited with one ledger entry. Ledger entries, purchases and returns remain: they
-are the programme's accounts, now tied to an anonymous member.
+In one transaction the account stops signing in (deactivated, every session revoked, its
+passkeys deleted), the personal details are replaced, issued vouchers are cancelled without a
+refund, and a positive balance is forfeited with one ledger entry. Ledger entries, purchases and
+returns remain: they are the programme's accounts, now tied to an anonymous member.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from sqlalchemy import delete
 
 from portal.clock import utcnow
 from portal.extensions import db
-from portal.models import Member, Notification
+from portal.models import Member, Notification, Passkey
 from portal.services.members.accounts import confirm_password
 from portal.services.members.passwords import hash_password
 from portal.services.members.sessions import end_all_sessions
@@ -62,6 +62,7 @@ def close_account(member: Member, password: str, *, now: datetime | None = None)
         debit_points(member, "adjust_debit", forfeited, reason="Account closed", actor=member)
 
     end_all_sessions(member)
+    db.session.execute(delete(Passkey).where(Passkey.member_id == member.id))
     # Notices may greet the member by name or mention their dates: they go with the account.
     db.session.execute(delete(Notification).where(Notification.member_id == member.id))
 

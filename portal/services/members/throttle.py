@@ -173,3 +173,13 @@ def check_reauthentication_allowed(member: Member) -> None:
 
 def note_failed_reauthentication(member: Member) -> None:
     _hit(_limit("RATELIMIT_REAUTH"), _key("reauth", member.id))
+
+
+# -- one use only ----------------------------------------------------------------------------
+
+
+def claim_once(purpose: str, value: str, *, seconds: int) -> bool:
+    """True the first time `value` is claimed for `purpose` within `seconds`, False after: a
+    passkey challenge is answered once, even by a browser that kept an old cookie."""
+    item = parse(f"1 per {seconds} seconds")
+    return bool(_with_strategy(lambda strategy: strategy.hit(item, *_key("once", purpose, value))))
