@@ -135,6 +135,10 @@ def test_the_export_holds_my_data_in_plain_formats(
         }
     ]
     assert [n["title"] for n in exported["notifications"]] == ["Welcome to the club"]
+    [signed_in] = exported["sign_in"]["sessions"]
+    assert signed_in["method"] == "password" and signed_in["ended_at"] is None
+    assert signed_in["signed_in_at"] == "2026-06-15T04:00:00+00:00"
+    assert exported["sign_in"]["passkeys"] == []
 
 
 def test_the_export_lists_tier_history(client, login, create_purchase, clock):

@@ -16,8 +16,10 @@ from portal.clock import utcnow
 from portal.extensions import db
 from portal.models import (
     LedgerEntry,
+    LoginSession,
     Member,
     Notification,
+    Passkey,
     Purchase,
     Redemption,
     TierChange,
@@ -179,6 +181,40 @@ def _notifications(member: Member) -> list[dict]:
     ]
 
 
+def _sign_in(member: Member) -> dict:
+    """Where the member is signed in (browser, address, times) and their passkeys (names and
+    dates; a passkey's public key is of no use to anyone but the portal)."""
+    sessions = db.session.scalars(
+        select(LoginSession)
+        .where(LoginSession.member_id == member.id)
+        .order_by(LoginSession.created_at)
+    )
+    passkeys = db.session.scalars(
+        select(Passkey).where(Passkey.member_id == member.id).order_by(Passkey.created_at)
+    )
+    return {
+        "sessions": [
+            {
+                "browser": s.user_agent,
+                "address": s.ip_address,
+                "method": s.sign_in_method,
+                "signed_in_at": iso_utc(s.created_at),
+                "last_used_at": iso_utc(s.last_seen_at),
+                "ended_at": iso_utc(s.revoked_at),
+            }
+            for s in sessions
+        ],
+        "passkeys": [
+            {
+                "name": p.name,
+                "added_at": iso_utc(p.created_at),
+                "last_used_at": iso_utc(p.last_used_at),
+            }
+            for p in passkeys
+        ],
+    }
+
+
 def export_member_data(member: Member, *, now: datetime | None = None) -> dict:
     """Everything the programme holds about `member`, ready for json.dumps."""
     return {
@@ -191,4 +227,5 @@ def export_member_data(member: Member, *, now: datetime | None = None) -> dict:
         "purchases": _purchases(member),
         "vouchers": _vouchers(member),
         "notifications": _notifications(member),
+        "sign_in": _sign_in(member),
     }
