@@ -192,7 +192,7 @@ def _init_login(app: Flask) -> None:
         if session.pop("sid", None):
             # The cookie named a session the server no longer keeps.
             session.pop("_user_id", None)
-            flash(_l("Your session has ended. Please sign in again."), "info")
+            flash(str(_l("Your session has ended. Please sign in again.")), "info")
         else:
             flash(login_manager.login_message, login_manager.login_message_category)
         target = login_url("auth.login", next_url=safe_next(request.full_path.rstrip("?")))

@@ -9,7 +9,7 @@ method is not safe (POST, ...); outside requests, commands that write wrap their
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any, cast
@@ -63,7 +63,7 @@ def tune_engine(engine: Engine) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE" if _writing() else "BEGIN")
 
 
-def keep_despite_refusal(work) -> None:
+def keep_despite_refusal(work: Callable[[], None]) -> None:
     """Run `work` (a function of no arguments) in a transaction of its own after the request's
     own one was rolled back because its answer was an error, and commit it: a failed sign-in
     is answered 422 and leaves nothing behind, except the mail telling the member of many

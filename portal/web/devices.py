@@ -29,7 +29,7 @@ SYSTEMS = (
 )
 
 
-def _first(patterns, text: str) -> str | None:
+def _first(patterns: tuple[tuple[re.Pattern[str], str], ...], text: str) -> str | None:
     for pattern, name in patterns:
         if pattern.search(text):
             return name
@@ -40,7 +40,9 @@ def device_label(user_agent: str | None) -> str:
     text = user_agent or ""
     browser, system = _first(BROWSERS, text), _first(SYSTEMS, text)
     if browser and system:
-        return _("%(browser)s on %(system)s", browser=browser, system=system)
+        label: str = _("%(browser)s on %(system)s", browser=browser, system=system)
+        return label
     if browser or system:
         return browser or system or ""
-    return _("An unknown browser")
+    unknown: str = _("An unknown browser")
+    return unknown

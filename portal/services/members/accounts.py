@@ -11,6 +11,7 @@ import hashlib
 import logging
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, TimestampSigner, URLSafeTimedSerializer
@@ -269,18 +270,23 @@ def _reset_token(member: Member) -> str:
     return _serializer("reset-password").dumps({"m": member.id, "p": _password_fingerprint(member)})
 
 
+def _reset_mail(member: Member) -> dict[str, Any]:
+    return {
+        "token": _reset_token(member),
+        "valid_minutes": current_app.config["RESET_TOKEN_MAX_AGE"] // 60,
+    }
+
+
 def request_password_reset(email: str) -> None:
     """Mail a reset link if the address has an account; for an unknown one, build the same
     link and mail and keep neither, so the answer takes the same time."""
     member = find_member_by_email(email)
-    known = member is not None and member.is_active
-    stand_in = member if known else Member(id=0, name="", email="", password_hash="")
-    token = _reset_token(stand_in)
-    context = {"token": token, "valid_minutes": current_app.config["RESET_TOKEN_MAX_AGE"] // 60}
-    if not known:
-        write_and_discard_mail("reset_password", member=stand_in, **context)
+    if member is None or not member.is_active:
+        stand_in = Member(id=0, name="", email="", password_hash="")
+        write_and_discard_mail("reset_password", member=stand_in, **_reset_mail(stand_in))
         logger.info("password reset asked for an unknown address")
         return
+    context = _reset_mail(member)
     with db.session.begin_nested():  # as the discarded one is written
         queue_mail(member.email, "reset_password", member=member, **context)
 

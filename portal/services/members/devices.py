@@ -48,7 +48,7 @@ def trusted_device(cookie: str | None, member: Member | None) -> str | None:
         return None
     for member_id, nonce in _entries(cookie):
         if member_id == member.id:
-            return nonce
+            return str(nonce)
     return None
 
 

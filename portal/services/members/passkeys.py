@@ -42,6 +42,7 @@ from webauthn.helpers.structs import (
 )
 
 from portal.clock import utcnow
+from portal.database import changed_rows
 from portal.extensions import db
 from portal.models import Member, Passkey
 from portal.services.members.accounts import confirm_password
@@ -251,7 +252,7 @@ def member_for_passkey(
         .values(sign_count=verified.new_sign_count, last_used_at=utcnow())
         .execution_options(synchronize_session=False)
     )
-    if moved.rowcount != 1:
+    if changed_rows(moved) != 1:
         raise PasskeyRefused(code="passkey_replayed")
     db.session.refresh(passkey)
     return passkey.member

@@ -20,6 +20,7 @@ from sqlalchemy import delete, or_, select, update
 from sqlalchemy.exc import OperationalError
 
 from portal.clock import utcnow
+from portal.database import changed_rows
 from portal.extensions import db
 from portal.models import LoginSession, Member
 from portal.services.programme.settings import programme_settings
@@ -184,7 +185,7 @@ def end_all_sessions(member: Member, *, except_token: str | None = None) -> int:
     )
     if except_token:
         statement = statement.where(LoginSession.token_hash != token_hash(except_token))
-    return db.session.execute(statement).rowcount or 0
+    return changed_rows(db.session.execute(statement))
 
 
 def forget_ended_sessions(*, now: datetime | None = None) -> int:
@@ -201,4 +202,4 @@ def forget_ended_sessions(*, now: datetime | None = None) -> int:
             )
         )
     )
-    return result.rowcount or 0
+    return changed_rows(result)

@@ -26,6 +26,7 @@ import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
 from flask import current_app
 from limits import RateLimitItem, parse
@@ -37,6 +38,7 @@ from portal.extensions import limiter
 from portal.models import Member
 
 logger = logging.getLogger(__name__)
+T = TypeVar("T")
 
 STORAGE_RETRY_SECONDS = 30
 
@@ -67,7 +69,7 @@ class _Fallback:
     dead_until: float = 0.0
 
 
-def _with_strategy(action: Callable[[RateLimiter], object]):
+def _with_strategy(action: Callable[[RateLimiter], T]) -> T:
     if time.monotonic() >= _Fallback.dead_until:
         try:
             return action(limiter.limiter)
@@ -96,7 +98,7 @@ def _wait(rules: list[tuple[RateLimitItem, tuple[str, ...]]]) -> int | None:
                 waits.append(max(1, math.ceil(reset - time.time())))
         return max(waits) if waits else None
 
-    return _with_strategy(longest)  # type: ignore[return-value]
+    return _with_strategy(longest)
 
 
 def _hit(item: RateLimitItem, key: tuple[str, ...]) -> int:
@@ -104,9 +106,10 @@ def _hit(item: RateLimitItem, key: tuple[str, ...]) -> int:
 
     def count(strategy: RateLimiter) -> int:
         strategy.hit(item, *key)
-        return strategy.get_window_stats(item, *key).remaining
+        remaining: int = strategy.get_window_stats(item, *key).remaining
+        return remaining
 
-    return _with_strategy(count)  # type: ignore[return-value]
+    return _with_strategy(count)
 
 
 # -- signing in with a password --------------------------------------------------------------

@@ -23,7 +23,7 @@ QUEUED_IN_SESSION = "outbox_ids"
 
 
 def render_mail(
-    template: str, *, member: Member | None = None, locale: str | None = None, **context
+    template: str, *, member: Member | None = None, locale: str | None = None, **context: Any
 ) -> tuple[str, str, str | None]:
     """The subject, text and HTML (or None) of `email/<template>` in the reader's language."""
     with force_locale(locale or (member.locale if member else None) or "en"):
@@ -37,7 +37,7 @@ def render_mail(
     return subject, body_text, body_html
 
 
-def write_and_discard_mail(template: str, **context) -> None:
+def write_and_discard_mail(template: str, **context: Any) -> None:
     """Render a mail and write it in a savepoint that is rolled back: the work of queueing one,
     keeping nothing (an unknown address asking for a reset costs what a known one does)."""
     subject, body_text, body_html = render_mail(template, **context)
