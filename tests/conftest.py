@@ -35,6 +35,7 @@ from portal.extensions import db, limiter
 CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
 IDEMPOTENCY_FIELD = re.compile(r'name="idempotency_key"[^>]*value="([^"]+)"')
 DEFAULT_PASSWORD = "velvet-lantern-orchid-42"
+RUN_STORAGE_PREFIX = f"LIMITS-test-{uuid.uuid4().hex[:12]}"
 
 
 # -- database --------------------------------------------------------------------------------
@@ -172,6 +173,9 @@ def app(_schema, database_url, smtp_server, mailbox, app_overrides):
         "MAIL_SERVER": "127.0.0.1",
         "MAIL_PORT": controller.port,
         "RATELIMIT_KEY_PREFIX": f"test-{uuid.uuid4().hex[:8]}",
+        # limiter.reset() below deletes the keys under the storage's prefix: one of this run's
+        # own, so other runs sharing the Redis database keep their counts.
+        "RATELIMIT_STORAGE_OPTIONS": {"key_prefix": RUN_STORAGE_PREFIX},
         "RATELIMIT_ENABLED": True,
     }
     config.update(app_overrides)
