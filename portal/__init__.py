@@ -257,10 +257,11 @@ def _install_request_hooks(app: Flask) -> None:
             unread = g.get("unread_notifications")
             if unread is None:
                 unread = g.unread_notifications = unread_count(current_user)
-        from portal.web.navigation import current_locale_code, member_nav
+        from portal.web.navigation import admin_nav, current_locale_code, member_nav
 
         return {
             "member_nav": member_nav,
+            "admin_nav": admin_nav,
             "current_locale_code": current_locale_code,
             "programme": programme_settings(),
             "languages": app.config["LANGUAGES"],

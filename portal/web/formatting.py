@@ -50,6 +50,11 @@ def points(value: int | None) -> str:
     return format_decimal(value or 0)
 
 
+def number(value: int | None) -> str:
+    """A count (members, rows, items) in the reader's locale: 1,234."""
+    return format_decimal(value or 0)
+
+
 def signed_points(value: int) -> str:
     return ("+" if value > 0 else "−") + format_decimal(abs(value))
 
@@ -70,6 +75,18 @@ def local_datetime(value: datetime | None, format: str = "medium") -> str:
     return formatted
 
 
+def iso_date(value: datetime | date) -> str:
+    """The day as a machine reads it (a <time> element's datetime), in the programme's zone."""
+    if isinstance(value, datetime):
+        value = value.astimezone(programme_zone()).date()
+    return value.isoformat()
+
+
+def iso_datetime(value: datetime) -> str:
+    """The moment as a machine reads it, with the programme zone's offset."""
+    return value.astimezone(programme_zone()).isoformat(timespec="minutes")
+
+
 def install_filters(app: Flask) -> None:
     from portal.web.devices import device_label
 
@@ -77,9 +94,12 @@ def install_filters(app: Flask) -> None:
         money=money,
         money_whole=money_whole,
         points=points,
+        number=number,
         signed_points=signed_points,
         local_date=local_date,
         local_datetime=local_datetime,
+        iso_date=iso_date,
+        iso_datetime=iso_datetime,
         localized=localized,
         tier_name=tier_name,
         tier_benefits=tier_benefits,

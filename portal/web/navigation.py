@@ -1,6 +1,8 @@
-"""The member navigation: top links on a laptop, a bottom bar on a phone.
+"""The navigation: the member's (top links on a laptop, a bottom bar on a phone) and the staff
+pages' (a row of tabs under the header, from admin/base.html).
 
-An entry shows once its page exists, so areas appear in the menu as they are added.
+An entry shows once its page exists, so areas appear in the menu as they are added: a new
+area adds one line to MEMBER_NAV or ADMIN_NAV.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from dataclasses import dataclass
 from flask import current_app, request, url_for
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 
 ICONS = {
     "home": "M12 3 2 12h3v8h5v-5h4v5h5v-8h3Z",
@@ -63,6 +66,54 @@ def member_nav() -> list[NavLink]:
             NavLink(url_for(item.endpoint), item.label, item.short_label, item.icon, active)
         )
     return links[:4]
+
+
+@dataclass(frozen=True)
+class AdminNavItem:
+    """A staff area: its page, and whether only admins see it (settings, staff, API tokens).
+    The entry is current on its page and on every page below its URL (/admin/members/7)."""
+
+    endpoint: str
+    label: object
+    admin_only: bool = False
+
+
+ADMIN_NAV = [
+    AdminNavItem("admin.index", _l("Overview")),
+    AdminNavItem("admin.members", _l("Members")),
+    AdminNavItem("admin.purchases", _l("Purchases")),
+    AdminNavItem("admin.rewards", _l("Rewards")),
+    AdminNavItem("admin.redemptions", _l("Vouchers")),
+]
+
+
+@dataclass(frozen=True)
+class AdminNavLink:
+    url: str
+    label: object
+    active: bool
+
+
+def _is_under(path: str, url: str) -> bool:
+    """Whether the page at `path` belongs to the area at `url`; the staff home (/admin/, a
+    folder's URL) holds only itself."""
+    return path == url or (not url.endswith("/") and path.startswith(url + "/"))
+
+
+def admin_nav() -> list[AdminNavLink]:
+    """The staff areas the signed-in person may open, the one they are in marked current."""
+    is_admin = bool(getattr(current_user, "is_admin", False))
+    items = [
+        item
+        for item in ADMIN_NAV
+        if item.endpoint in current_app.view_functions and (is_admin or not item.admin_only)
+    ]
+    urls = [url_for(item.endpoint) for item in items]
+    holders = [url for url in urls if _is_under(request.path, url)]
+    current = max(holders, key=len, default=None)
+    return [
+        AdminNavLink(url, item.label, url == current) for item, url in zip(items, urls, strict=True)
+    ]
 
 
 def current_locale_code() -> str:

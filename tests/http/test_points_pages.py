@@ -372,7 +372,9 @@ def test_card_shows_name_tier_number_and_a_scannable_qr_code(client, login, memb
     assert 'viewBox="0 0 290 290"' in svg and 'stroke="#000"' in svg and 'fill="#fff"' in svg
     assert f"QR code of card {grouped}" in svg
     assert "brightness" in html
-    assert "data-offline-card" in html
+    assert 'data-offline-card="/card-offline.js" data-card-url="/card"' in html
+    notice = "You are offline. Connect to the internet to open your card."
+    assert f'data-offline-notice="{notice}"' in html
     assert " style=" not in html
 
 
@@ -398,7 +400,8 @@ def test_offline_card_worker_is_served_as_javascript(client):
     assert response.status_code == 200
     assert response.mimetype == "text/javascript"
     body = page_of(response)
-    assert 'url.pathname === "/card"' in body and "caches.delete" in body
+    # Scoped to the card's URL, which the card page gives it, and able to forget the card.
+    assert "self.registration.scope" in body and "caches.delete" in body
 
 
 def test_a_cursor_from_another_members_purchase_is_ignored(
@@ -421,3 +424,14 @@ def test_pages_read_in_chinese(client, login, create_member, create_purchase):
         assert response.status_code == 200
         assert 'lang="zh-Hans"' in page_of(response)
     assert "会员" in page_of(client.get("/dashboard"))
+
+
+def test_the_scripts_words_come_from_the_page_in_its_language(client, login, create_member):
+    """The texts the scripts show (no connection, hide a password, the card offline) are in
+    the page, from the catalogues: a Chinese page gives them in Chinese."""
+    login(create_member(locale="zh_Hans"))
+    account = page_of(client.get("/account"))
+    assert 'data-network-error="网络连接中断，请检查后重试。"' in account
+    assert 'data-hide-label="隐藏"' in account
+    card = page_of(client.get("/card"))
+    assert 'data-offline-notice="您已离线。请连接网络后再打开会员卡。"' in card

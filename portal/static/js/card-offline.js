@@ -1,10 +1,14 @@
 // Keeps the membership card readable without a connection, once it has been opened.
-// Registered by portal.js from /card only, with the scope /card: it sees no other page.
-// Only the card page (and the stylesheets and scripts it uses) is kept, in one cache that
-// portal.js deletes on sign out and on any page seen signed out.
+// Registered by offline-card.js from the card page only, with the card's URL as its scope: it
+// sees no other page. Only the card page (and the stylesheets and scripts it uses) is kept, in
+// one cache that offline-card.js deletes on sign out and on any page seen signed out. Offline
+// without a kept card it shows the sentence the card page left in its own cache.
 "use strict";
 
 var CACHE = "portal-card-v1";
+var NOTICE_CACHE = "portal-offline-notice-v1";
+var NOTICE_URL = "/card-offline-notice";
+var CARD_PATH = new URL(self.registration.scope).pathname;
 
 self.addEventListener("install", function () {
   self.skipWaiting();
@@ -21,11 +25,19 @@ self.addEventListener("activate", function (event) {
 });
 
 function isCardPage(url) {
-  return url.origin === self.location.origin && url.pathname === "/card";
+  return url.origin === self.location.origin && url.pathname === CARD_PATH;
 }
 
 function isStatic(url) {
   return url.origin === self.location.origin && url.pathname.indexOf("/static/") === 0;
+}
+
+function offlineNotice() {
+  return caches.open(NOTICE_CACHE).then(function (cache) {
+    return cache.match(NOTICE_URL);
+  }).then(function (notice) {
+    return notice || Response.error();
+  });
 }
 
 self.addEventListener("fetch", function (event) {
@@ -37,9 +49,9 @@ self.addEventListener("fetch", function (event) {
     // Network first: the card is always fresh when there is a connection.
     event.respondWith(
       fetch(request).then(function (response) {
-        if (response.ok && !response.redirected && new URL(response.url).pathname === "/card") {
+        if (response.ok && !response.redirected && new URL(response.url).pathname === CARD_PATH) {
           var copy = response.clone();
-          caches.open(CACHE).then(function (cache) { cache.put("/card", copy); });
+          caches.open(CACHE).then(function (cache) { cache.put(CARD_PATH, copy); });
         } else if (response.redirected || response.status === 401 || response.status === 403) {
           // Signed out (sent to the sign-in page): forget the card.
           caches.delete(CACHE);
@@ -47,12 +59,9 @@ self.addEventListener("fetch", function (event) {
         return response;
       }).catch(function () {
         return caches.open(CACHE).then(function (cache) {
-          return cache.match("/card").then(function (cached) {
-            return cached || new Response(
-              "<!doctype html><meta charset=utf-8><title>Offline</title><p>You are offline. Connect to the internet to open your card.</p>",
-              { status: 503, headers: { "Content-Type": "text/html; charset=utf-8" } }
-            );
-          });
+          return cache.match(CARD_PATH);
+        }).then(function (cached) {
+          return cached || offlineNotice();
         });
       })
     );
