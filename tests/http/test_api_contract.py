@@ -94,6 +94,7 @@ def test_the_docs_page_shows_every_call_with_a_curl_example_under_the_csp(client
         assert route in page
     assert page.count("curl -sS -X") == 6
     assert "Retry-After" in page and "revoke-api-token" in page
+    assert "Authorization: Bearer &lt;token&gt;" in page
     assert "script-src 'self'" in response.headers["Content-Security-Policy"]
     assert "https://" not in page.split("<main", 1)[0]  # nothing loaded from elsewhere
 
@@ -171,7 +172,8 @@ class TestRateLimit:
     def test_the_fourth_call_in_a_minute_is_429_with_retry_after(self, client, token, member):
         path = f"/api/v1/members/{member.card_number}"
         for _ in range(3):
-            assert client.get(path, headers=bearer(token)).status_code == 200
+            allowed = client.get(path, headers=bearer(token))
+            assert allowed.status_code == 200 and "Retry-After" not in allowed.headers
         response = client.get(path, headers=bearer(token))
         assert response.status_code == 429
         assert response.get_json()["error"] == "too_many_requests"
@@ -332,3 +334,30 @@ def test_the_json_of_the_answers_is_what_the_document_describes(client, token, s
     schema = document["components"]["schemas"]["PurchaseAnswer"]
     assert set(body) == set(schema["properties"]) == set(schema["required"])
     assert json.dumps(body)  # plain JSON, no Decimal
+
+
+def test_a_receipt_still_being_recorded_elsewhere_is_409_in_progress_with_retry_after(
+    client, token, sale, monkeypatch
+):
+    from sqlalchemy.exc import OperationalError
+
+    import portal.routes.api as api_routes
+
+    def locked(*args, **kwargs):
+        raise OperationalError("INSERT INTO purchases", {}, Exception("database is locked"))
+
+    monkeypatch.setattr(api_routes, "record_checked_purchase", locked)
+    response = client.post("/api/v1/purchases", json=sale, headers=bearer(token))
+    assert response.status_code == 409
+    assert response.get_json()["error"] == "in_progress"
+    assert response.headers["Retry-After"] == "1"
+
+
+def test_the_card_qr_payload_finds_the_member_as_the_number_does(client, token, member):
+    from portal.web.card_qr import card_qr_svg
+
+    assert card_qr_svg(member.card_number)  # the code holds the card's 12 digits, nothing else
+    scanned = f"{member.card_number[:4]} {member.card_number[4:8]}-{member.card_number[8:]}"
+    response = client.get(f"/api/v1/members/{scanned}", headers=bearer(token))
+    assert response.status_code == 200
+    assert response.get_json()["card_number"] == member.card_number
