@@ -12,11 +12,11 @@ from openapi_spec_validator import validate
 from sqlalchemy import func, select
 
 from portal.extensions import db
-from portal.models import ApiToken, Purchase, Redemption
+from portal.models import Purchase, Redemption
+from portal.models.purchases import EARLIER_SCOPES
 from portal.services.programme.settings import update_setting
 from portal.services.purchases.api_tokens import create_api_token
 from portal.services.rewards.redemption import redeem
-from tests.rewards_support import give_points, make_reward
 
 
 def bearer(plaintext: str) -> dict:
@@ -115,8 +115,8 @@ def test_a_token_without_the_scope_gets_403_json(client, member):
 
 
 def test_a_token_made_before_scopes_keeps_purchases_and_member_lookup_only(client, member, sale):
-    _row, plaintext = create_api_token("Old till")
-    db.session.execute(ApiToken.__table__.update().values(scopes="purchases members:read"))
+    # What migration 0010 gives the tokens made before it (test_migrations checks that).
+    _row, plaintext = create_api_token("Old till", scopes=EARLIER_SCOPES.split())
     db.session.commit()
     assert client.post("/api/v1/purchases", json=sale, headers=bearer(plaintext)).status_code == 201
     assert (
@@ -287,9 +287,9 @@ def test_a_preview_refuses_what_recording_would(client, token, sale):
 
 
 @pytest.fixture
-def voucher(member, app):
+def voucher(member, give_points, create_reward):
     give_points(member, 1000)
-    redemption = redeem(member, make_reward(), idempotency_key=uuid.uuid4().hex)
+    redemption = redeem(member, create_reward(), idempotency_key=uuid.uuid4().hex)
     db.session.commit()
     return redemption
 

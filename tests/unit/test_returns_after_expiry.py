@@ -3,17 +3,18 @@ limited to what of them has not expired, and the ledger line says so."""
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, date, datetime, timedelta
 
-import pytest
 from sqlalchemy import select
 
 from portal.extensions import db
 from portal.models import LedgerEntry
 from portal.services.members.dashboard import group_expiries
 from portal.services.points.expiry import expire_due_points
-from portal.services.points.ledger import debit_points, ledger_sum
+from portal.services.points.ledger import ledger_sum
 from portal.services.purchases.recording import record_return
+from portal.services.rewards.redemption import redeem
 
 
 def expire_after_two_years(clock) -> None:
@@ -55,10 +56,17 @@ def test_a_return_the_day_before_expiry_still_reverses_everything(member, create
     assert member.points_balance == 0
 
 
-def test_spent_points_are_reversed_but_expired_ones_are_not(member, create_purchase, clock):
-    purchase = create_purchase(member, "400.00")
-    debit_points(member, "redeem", 100, reason="A reward")  # spent from this purchase's points
+def spend_100_points(member, create_reward) -> None:
+    """A reward of 100 points, paid with the purchase's points (the only ones there are)."""
+    redeem(member, create_reward(points_cost=100), idempotency_key=uuid.uuid4().hex)
     db.session.commit()
+
+
+def test_spent_points_are_reversed_but_expired_ones_are_not(
+    member, create_purchase, create_reward, clock
+):
+    purchase = create_purchase(member, "400.00")
+    spend_100_points(member, create_reward)
     expire_after_two_years(clock)  # the other 300 expire
     db.session.refresh(member)
     assert member.points_balance == 0
@@ -76,10 +84,11 @@ def test_spent_points_are_reversed_but_expired_ones_are_not(member, create_purch
     assert purchase.points_reversed == 100
 
 
-def test_the_ledger_line_says_that_expired_points_were_kept(member, create_purchase, clock):
+def test_the_ledger_line_says_that_expired_points_were_kept(
+    member, create_purchase, create_reward, clock
+):
     purchase = create_purchase(member, "400.00")
-    debit_points(member, "redeem", 100, reason="A reward")
-    db.session.commit()
+    spend_100_points(member, create_reward)
     expire_after_two_years(clock)
     record_return(purchase, amount=purchase.amount)
     db.session.commit()
@@ -117,8 +126,3 @@ def test_the_dashboard_says_expiring_now_until_run_jobs_has_run(
     db.session.commit()
     page = client.get("/dashboard").get_data(as_text=True)
     assert "expiring now" not in page
-
-
-@pytest.fixture
-def member(create_member):
-    return create_member()
