@@ -92,9 +92,9 @@ OPERATIONS: tuple[Operation, ...] = (
         },
         body=schemas.PurchaseBody,
         extra_errors={
-            409: "The receipt is recorded for another member or amount (`receipt_conflict`), or "
-            "the same receipt is still being recorded by another request (`in_progress`, with "
-            "`Retry-After`)."
+            409: "The receipt is recorded for another member or amount (`conflict`, with "
+            "`errors.receipt_no`), or the same receipt is still being recorded by another "
+            "request (`in_progress`, with `Retry-After`)."
         },
     ),
     Operation(
@@ -127,9 +127,9 @@ OPERATIONS: tuple[Operation, ...] = (
         parameters=(RECEIPT,),
         extra_errors={
             404: "No purchase has this receipt number (`not_found`).",
-            409: "The return id is recorded with another amount (`return_conflict`), or a "
-            "request for the same member is still being processed (`in_progress`, with "
-            "`Retry-After`).",
+            409: "The return id is recorded with another amount (`conflict`, with "
+            "`errors.return_id`), or a request for the same member is still being processed "
+            "(`in_progress`, with `Retry-After`).",
         },
     ),
     Operation(

@@ -241,7 +241,7 @@ class ErrorAnswer(BaseModel):
 
     error: str = Field(
         description="A stable code: bad_request, unauthorized, forbidden, scope_missing, "
-        "not_found, method_not_allowed, conflict, receipt_conflict, return_conflict, "
+        "not_found, method_not_allowed, conflict, "
         "voucher_fulfilled, voucher_cancelled, voucher_expired, in_progress, too_large, "
         "unsupported_media_type, invalid_input, too_many_requests.",
         examples=["invalid_input"],

@@ -167,7 +167,7 @@ def create_purchase():
     except ReceiptConflict:
         return json_error(
             409,
-            "receipt_conflict",
+            "conflict",
             _l("This receipt number is already recorded for another member or amount."),
             {"receipt_no": _l("Already recorded with other details.")},
         )
@@ -223,7 +223,7 @@ def create_return(receipt_no: str):
     except ReturnConflict:
         return json_error(
             409,
-            "return_conflict",
+            "conflict",
             _l("This return id is already recorded with another amount."),
             {"return_id": _l("Already recorded with another amount.")},
         )

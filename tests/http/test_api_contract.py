@@ -246,7 +246,7 @@ def test_the_api_takes_max_purchase_amount_and_refuses_one_fen_more(client, toke
     over = sale | {"receipt_no": "SH01-2026-000901", "amount": "2000000.01", "items": []}
     response = client.post("/api/v1/purchases", json=over, headers=bearer(token))
     assert response.status_code == 422
-    assert "staff at the desk" in response.get_json()["errors"]["amount"]
+    assert "record it at the desk" in response.get_json()["errors"]["amount"]
     assert purchase_count() == 1
 
 

@@ -128,8 +128,8 @@ def check_amount_for_channel(amount: int, currency: str, channel: str) -> None:
         raise InvalidPurchase(
             {
                 "amount": _l(
-                    "This amount is too large for a till: a purchase above %(limit)s %(currency)s "
-                    "is recorded by our staff at the desk, with a reason.",
+                    "A purchase above %(limit)s %(currency)s is too large for a till, the shop or "
+                    "an import: our staff record it at the desk, with a reason.",
                     limit=f"{programme_settings().max_purchase_amount:,}",
                     currency=currency,
                 )
