@@ -20,7 +20,7 @@ from portal.api import schemas
 from portal.api.document import OPERATIONS, curl_example, openapi_document
 from portal.api.rate_limit import seconds_until_allowed
 from portal.api.reading import BadBody, json_object, read_body
-from portal.extensions import csrf, db
+from portal.extensions import csrf
 from portal.models import ApiToken, Member, Purchase, Redemption
 from portal.services.members.accounts import find_member_by_card
 from portal.services.programme.money import amount_text
@@ -84,14 +84,12 @@ def require_token():
         )
         response.headers["WWW-Authenticate"] = 'Bearer realm="api"'
         return response, status
-    # The token's last use is kept even when the request itself is refused further on.
     g.api_token = token
     scope = SCOPES.get(request.endpoint.rpartition(".")[2]) if request.endpoint else None
     if scope is not None:
         try:
             require_scope(token, scope)
         except ScopeMissing:
-            db.session.commit()  # keep the last use
             return json_error(
                 403,
                 "scope_missing",
@@ -103,8 +101,7 @@ def require_token():
 @bp.errorhandler(OperationalError)
 def database_busy(error: OperationalError):
     """Another request holds the member or the receipt (a till retrying while the first try is
-    still being recorded): try again in a moment."""
-    db.session.rollback()
+    still being recorded): try again in a moment. The edge rolls the request back."""
     if "lock" not in str(error.orig).lower():
         raise error
     logger.info("API request to %s found its rows locked: 409 in_progress", request.path)
