@@ -71,7 +71,7 @@ def register_commands(app: Flask) -> None:
 
     @app.cli.command("revoke-api-token")
     @click.argument("name")
-    def revoke_api_token_command(name: str):
+    def revoke_api_token_command(name: str) -> None:
         """Revoke the live token(s) with this name: from now on they get 401."""
         from portal.services.programme.refusals import Missing
         from portal.services.purchases.api_tokens import revoke_api_tokens_named

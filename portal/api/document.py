@@ -9,7 +9,7 @@ from functools import cache
 from typing import Any
 
 from pydantic import BaseModel
-from pydantic.json_schema import models_json_schema
+from pydantic.json_schema import JsonSchemaMode, models_json_schema
 
 from portal.api import schemas
 from portal.api.reading import MAX_BODY_BYTES, MAX_DEPTH
@@ -48,7 +48,7 @@ class Operation:
     summary: str
     description: str
     scope: str
-    answers: dict[int, tuple[type[BaseModel] | None, str]]
+    answers: dict[int, tuple[type[BaseModel], str]]
     body: type[BaseModel] | None = None
     parameters: tuple[Parameter, ...] = ()
     tag: str = "Purchases"
@@ -219,16 +219,17 @@ def _parameters(operation: Operation) -> list[dict[str, Any]]:
 
 
 def _component_schemas() -> dict[str, Any]:
-    models: list[tuple[type[BaseModel], str]] = []
+    models: list[tuple[type[BaseModel], JsonSchemaMode]] = []
     for operation in OPERATIONS:
         if operation.body is not None:
             models.append((operation.body, "validation"))
         for model, _description in operation.answers.values():
-            if model is not None and (model, "serialization") not in models:
+            if (model, "serialization") not in models:
                 models.append((model, "serialization"))
     models.append((schemas.ErrorAnswer, "serialization"))
     _mapping, definitions = models_json_schema(models, ref_template=REF)
-    return definitions["$defs"]
+    component_schemas: dict[str, Any] = definitions["$defs"]
+    return component_schemas
 
 
 @cache
@@ -293,7 +294,8 @@ def example_body(operation: Operation) -> dict[str, Any] | None:
     if operation.body is None:
         return None
     examples = operation.body.model_json_schema().get("examples") or [{}]
-    return examples[0]
+    first: dict[str, Any] = examples[0]
+    return first
 
 
 def curl_example(operation: Operation, base_url: str) -> str:

@@ -142,7 +142,7 @@ class PurchaseBody(BaseModel):
 class PreviewBody(PurchaseBody):
     """A purchase as it would be recorded; the receipt number may be left out."""
 
-    receipt_no: str = Field(  # type: ignore[assignment]
+    receipt_no: str = Field(
         "",
         max_length=64,
         pattern=r"^$|" + RECEIPT_PATTERN,
@@ -185,7 +185,9 @@ class PurchaseAnswer(BaseModel):
 
 
 class PreviewAnswer(BaseModel):
-    recorded: Literal[False] = Field(False, description="Always false: nothing was recorded.")
+    recorded: Literal[False] = Field(
+        default=False, description="Always false: nothing was recorded."
+    )
     points_awarded: int = Field(description="The points the purchase would earn.", examples=[1542])
     balance: int = Field(description="The member's points balance now.", examples=[5678])
     balance_after: int = Field(description="The balance once it is recorded.", examples=[7220])
@@ -221,11 +223,15 @@ class VoucherMember(BaseModel):
     card_number: str = Field(examples=["660123456782"])
 
 
+VoucherStatus = Literal["issued", "fulfilled", "cancelled", "expired"]
+VoucherRefusal = Literal["fulfilled", "cancelled", "expired"]
+
+
 class VoucherAnswer(BaseModel):
     code: str = Field(description="As printed on the voucher.", examples=["ABCD-EFGH-JKMN"])
-    status: Literal["issued", "fulfilled", "cancelled", "expired"]
+    status: VoucherStatus
     usable: bool = Field(description="Whether it can be fulfilled now.")
-    refusal: Literal["fulfilled", "cancelled", "expired"] | None = Field(
+    refusal: VoucherRefusal | None = Field(
         None, description="Why it cannot be used, when it cannot."
     )
     reward: str = Field(examples=["Jewellery cleaning and check"])

@@ -10,7 +10,8 @@ programme's rules are the services'. Errors are JSON: {"error": code, "message":
 from __future__ import annotations
 
 import logging
-from typing import Any
+from datetime import datetime
+from typing import Any, cast
 
 from flask import Blueprint, current_app, g, jsonify, render_template, request
 from flask_babel import lazy_gettext as _l
@@ -253,8 +254,8 @@ def member_by_card(card_number: str):
     return jsonify(answer.model_dump(mode="json"))
 
 
-def _utc_text(moment) -> str | None:
-    return moment.strftime("%Y-%m-%dT%H:%M:%SZ") if moment is not None else None
+def _utc_text(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def voucher_answer(redemption: Redemption) -> dict:
@@ -262,14 +263,14 @@ def voucher_answer(redemption: Redemption) -> dict:
     member = redemption.member
     return schemas.VoucherAnswer(
         code=redemption.voucher_code_display,
-        status=redemption.status,
+        status=cast(schemas.VoucherStatus, redemption.status),
         usable=refusal is None,
-        refusal=refusal,
+        refusal=cast(schemas.VoucherRefusal | None, refusal),
         reward=redemption.reward.name,
         reward_zh=redemption.reward.name_zh or None,
         points_spent=redemption.points_spent,
         valid_until=_utc_text(redemption.valid_until),
-        fulfilled_at=_utc_text(redemption.fulfilled_at),
+        fulfilled_at=_utc_text(redemption.fulfilled_at) if redemption.fulfilled_at else None,
         member=schemas.VoucherMember(name=member.name, card_number=member.card_number),
     ).model_dump(mode="json")
 

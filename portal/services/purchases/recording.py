@@ -118,7 +118,9 @@ def _item_rows(items: Iterable[ItemInput | Mapping]) -> list[PurchaseItem]:
 
 def largest_api_purchase(currency: str) -> int:
     """`max_purchase_amount` (whole currency units) in minor units of `currency`."""
-    return programme_settings().max_purchase_amount * 10 ** get_currency_precision(currency)
+    precision: int = get_currency_precision(currency)
+    largest: int = programme_settings().max_purchase_amount * 10**precision
+    return largest
 
 
 def check_amount_for_channel(amount: int, currency: str, channel: str) -> None:
@@ -289,7 +291,7 @@ def preview_purchase(checked: PurchaseInput, *, channel: str = "api") -> Earning
     rules and limits; nothing is written."""
     check_amount_for_channel(checked.amount, checked.currency, channel)
     member = checked.member
-    tier = db.session.get(Tier, member.tier_code)
+    tier = db.session.get_one(Tier, member.tier_code)
     return compute_earning(
         member,
         tier,
