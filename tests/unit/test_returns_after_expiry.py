@@ -126,3 +126,15 @@ def test_the_dashboard_says_expiring_now_until_run_jobs_has_run(
     db.session.commit()
     page = client.get("/dashboard").get_data(as_text=True)
     assert "expiring now" not in page
+
+
+def test_the_purchase_page_says_which_returned_points_had_expired(
+    login, create_purchase, clock, client
+):
+    member = login()
+    purchase = create_purchase(member, "400.00")
+    expire_after_two_years(clock)
+    record_return(purchase, amount=purchase.amount)
+    db.session.commit()
+    page = client.get(f"/purchases/{purchase.id}").get_data(as_text=True)
+    assert "400 points of it had already expired and were not taken again" in page
