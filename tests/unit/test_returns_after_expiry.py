@@ -115,11 +115,11 @@ def test_points_past_their_date_show_as_expiring_now_never_as_a_date_to_come():
 
 
 def test_the_dashboard_says_expiring_now_until_run_jobs_has_run(
-    login, create_purchase, clock, client
+    login, member, create_purchase, clock, client
 ):
-    member = login()
     create_purchase(member, "400.00")
     clock.advance(days=2 * 366)
+    login(member)  # two years on: a session of then would have ended
     page = client.get("/dashboard").get_data(as_text=True)
     assert "400 points are expiring now." in page
     expire_due_points()
@@ -129,12 +129,12 @@ def test_the_dashboard_says_expiring_now_until_run_jobs_has_run(
 
 
 def test_the_purchase_page_says_which_returned_points_had_expired(
-    login, create_purchase, clock, client
+    login, member, create_purchase, clock, client
 ):
-    member = login()
     purchase = create_purchase(member, "400.00")
     expire_after_two_years(clock)
     record_return(purchase, amount=purchase.amount)
     db.session.commit()
+    login(member)
     page = client.get(f"/purchases/{purchase.id}").get_data(as_text=True)
     assert "400 points of it had already expired and were not taken again" in page
