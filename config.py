@@ -73,6 +73,8 @@ class Config:
     RATELIMIT_PASSKEY = os.environ.get("RATELIMIT_PASSKEY", "30 per 5 minutes")
     RATELIMIT_REGISTER = os.environ.get("RATELIMIT_REGISTER", "5 per hour")
     RATELIMIT_RESET = os.environ.get("RATELIMIT_RESET", "5 per hour")
+    # Per API token (a till rings up a few sales a minute; a retry storm or a script is more).
+    RATELIMIT_API = os.environ.get("RATELIMIT_API", "120 per minute")
 
     BABEL_DEFAULT_LOCALE = "en"
     BABEL_TRANSLATION_DIRECTORIES = str(BASE_DIR / "portal" / "translations")

@@ -7,6 +7,7 @@ from flask import Flask
 
 from portal.database import writing_transactions
 from portal.extensions import db
+from portal.models.purchases import API_SCOPES
 
 
 def register_commands(app: Flask) -> None:
@@ -30,15 +31,58 @@ def register_commands(app: Flask) -> None:
 
     @app.cli.command("create-api-token")
     @click.argument("name")
-    def create_api_token_command(name: str) -> None:
+    @click.option(
+        "--scope",
+        "scopes",
+        multiple=True,
+        type=click.Choice(API_SCOPES),
+        help="What the token may do (repeat the option); all three unless given.",
+    )
+    @click.option("--store", default=None, help="The store whose purchases the token records.")
+    @click.option(
+        "--expires-in-days",
+        type=click.IntRange(min=1, max=3650),
+        default=None,
+        help="The token stops working this many days from now (default: never).",
+    )
+    def create_api_token_command(
+        name: str, scopes: tuple[str, ...], store: str | None, expires_in_days: int | None
+    ) -> None:
         """Make a Bearer token for a till or the online shop; printed once, on the last line."""
+        from datetime import timedelta
+
+        from portal.clock import utcnow
         from portal.services.purchases.api_tokens import create_api_token
 
-        token, plaintext = create_api_token(name)
+        expires_at = utcnow() + timedelta(days=expires_in_days) if expires_in_days else None
+        token, plaintext = create_api_token(
+            name, scopes=scopes or API_SCOPES, store=store, expires_at=expires_at
+        )
         db.session.commit()
-        click.echo(f"API token {token.id} ({token.name}) created. Store it now: it is not shown")
-        click.echo("again. Send it as the header  Authorization: Bearer <token>")
+        click.echo(
+            f"API token {token.id} ({token.name}) created with scopes {token.scopes}"
+            + (f" for {token.store}" if token.store else "")
+            + (f", expiring {token.expires_at:%Y-%m-%d %H:%M} UTC" if token.expires_at else "")
+            + "."
+        )
+        click.echo("Store it now: it is not shown again. Send it as the header")
+        click.echo("Authorization: Bearer <token>")
         click.echo(plaintext)
+
+    @app.cli.command("revoke-api-token")
+    @click.argument("name")
+    def revoke_api_token_command(name: str) -> None:
+        """Revoke the live token(s) with this name: from now on they get 401."""
+        from portal.services.programme.refusals import Missing
+        from portal.services.purchases.api_tokens import revoke_api_tokens_named
+
+        try:
+            tokens = revoke_api_tokens_named(name)
+        except Missing:
+            raise click.ClickException(f"No live API token is named {name!r}.") from None
+        db.session.commit()
+        for token in tokens:
+            click.echo(f"API token {token.id} ({token.name}, {token.prefix}…) revoked.")
 
     @app.cli.command("run-jobs")
     def run_jobs_command() -> None:

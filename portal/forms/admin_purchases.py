@@ -54,6 +54,12 @@ class PurchaseEntryForm(FlaskForm):
         validators=[DataRequired(_l("Enter an amount, such as 123.45."))],
         render_kw={"inputmode": "decimal", "autocomplete": "off"},
     )
+    large_purchase_reason = StringField(
+        _l("Reason for a large purchase"),
+        filters=[strip],
+        validators=[Optional(), Length(max=300)],
+        render_kw={"autocomplete": "off"},
+    )
     purchased_at = StringField(
         _l("Date and time of the purchase"),
         widget=DateTimeLocalInput(),

@@ -42,6 +42,8 @@ class Purchase(Model):
         ),
         CheckConstraint("channel IN ('api', 'staff', 'import')", name="channel_known"),
         Index("ix_purchases_member_time", "member_id", "purchased_at"),
+        # Purchases per hour of each token (the admin's view of unusual bursts).
+        Index("ix_purchases_token_created", "api_token_id", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
@@ -124,6 +126,8 @@ class PurchaseReturn(Model):
     return_ref: Mapped[str | None] = mapped_column(String(64))
     amount: Mapped[int] = mapped_column(BigInteger)
     points_reversed: Mapped[int] = mapped_column(Integer, default=0)
+    # Points of the returned part that had already expired, so were not taken again.
+    points_expired_kept: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     reason: Mapped[str] = mapped_column(String(200), default="")
     recorded_by_id: Mapped[int | None] = mapped_column(
         ForeignKey("members.id", ondelete="SET NULL")
@@ -136,9 +140,16 @@ class PurchaseReturn(Model):
     purchase: Mapped[Purchase] = relationship(back_populates="returns")
 
 
+API_SCOPES = ("purchases", "members:read", "vouchers")
+# What every token could do before tokens had scopes: record purchases and returns, look
+# members up. Tokens made before then keep exactly these.
+EARLIER_SCOPES = "purchases members:read"
+
+
 class ApiToken(Model):
     """A Bearer token for a till or the online shop. Only its SHA-256 is stored; `prefix` (the
-    first characters) lets staff tell tokens apart."""
+    first characters) lets staff tell tokens apart. `scopes` (space-separated, of API_SCOPES)
+    say which calls it may make; a token with a `store` records purchases of that store only."""
 
     __tablename__ = "api_tokens"
 
@@ -146,10 +157,20 @@ class ApiToken(Model):
     name: Mapped[str] = mapped_column(String(100))
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     prefix: Mapped[str] = mapped_column(String(12))
+    scopes: Mapped[str] = mapped_column(String(200), server_default=EARLIER_SCOPES)
+    store: Mapped[str | None] = mapped_column(String(100))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"))
+
+    @property
+    def scope_list(self) -> list[str]:
+        return [scope for scope in (self.scopes or "").split() if scope in API_SCOPES]
+
+    def __repr__(self) -> str:
+        return f"<ApiToken {self.id} {self.name}>"
 
 
 class TierChange(Model):

@@ -5,6 +5,7 @@ def register_blueprints(app) -> None:
     from portal.routes.account import bp as account_bp
     from portal.routes.admin import bp as admin_bp
     from portal.routes.api import bp as api_bp
+    from portal.routes.api import docs_bp as api_docs_bp
     from portal.routes.auth import bp as auth_bp
     from portal.routes.health import bp as health_bp
     from portal.routes.member import bp as member_bp
@@ -19,6 +20,7 @@ def register_blueprints(app) -> None:
         account_bp,
         admin_bp,
         api_bp,
+        api_docs_bp,
         rewards_bp,
     ):
         app.register_blueprint(blueprint)

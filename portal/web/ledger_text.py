@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import g
+from flask_babel import format_decimal
 from flask_babel import gettext as _
 from sqlalchemy import select
 
@@ -54,6 +55,13 @@ def describe_entry(entry: LedgerEntry) -> str:
             )
         return _("Purchase %(receipt)s: %(formula)s", receipt=receipt, formula=formula)
     if entry.kind == "reverse" and receipt:
+        if details.get("expired_not_reversed"):
+            return _(
+                "Return on receipt %(receipt)s: points of the returned part (%(expired)s of them "
+                "had already expired and are not taken again)",
+                receipt=receipt,
+                expired=format_decimal(details["expired_not_reversed"]),
+            )
         return _("Return on receipt %(receipt)s: points of the returned part", receipt=receipt)
     if entry.kind == "redeem" and details.get("reward_name"):
         return _("Redeemed: %(reward)s", reward=_localized_detail(details, "reward_name"))

@@ -282,3 +282,16 @@ def test_the_template_can_be_downloaded_and_reads_back(client, login, app):
     assert text.startswith("member,receipt_no,amount,currency,purchased_at,store")
     rows = csv_file.read_rows(text)
     assert len(rows) == 2 and rows[0].cells["name"] == "18K rose gold ring"
+
+
+def test_a_row_above_max_purchase_amount_is_refused_and_left_for_the_desk(client, login, people):
+    login("staff")
+    response = _upload(
+        client,
+        HEADER
+        + "lin.mei@example.com,SH01-BIG-0001,2000000.01,CNY,2026-06-01 14:30,Shanghai IFC,,,,\n"
+        + "lin.mei@example.com,SH01-BIG-0002,2000000.00,CNY,2026-06-01 14:30,Shanghai IFC,,,,\n",
+    )
+    html = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Import 1 purchase" in html
+    assert "our staff record it at the desk, with a reason" in html

@@ -338,3 +338,36 @@ def test_a_reused_return_form_with_another_amount_is_refused(
     assert response.status_code == 409
     assert "already recorded a return of ¥100.00" in response.get_data(as_text=True)
     assert db.session.scalar(select(func.count(PurchaseReturn.id))) == 1
+
+
+# -- above max_purchase_amount ----------------------------------------------------------------
+
+
+def test_staff_record_a_purchase_above_the_api_limit_only_with_a_reason(
+    client, login, member, staff, clock
+):
+    login(staff)
+    large = {
+        "amount": "2000000.01",
+        **{f"items-0-{k}": "" for k in ("name", "sku", "quantity", "unit_price")},
+    }
+    refused = _record(client, **large)
+    assert refused.status_code == 422
+    assert "say why it is so large" in refused.get_data(as_text=True)
+    assert _purchases() == []
+    response = _record(client, large_purchase_reason="Diamond necklace, order 7781", **large)
+    assert response.status_code == 303
+    [purchase] = _purchases()
+    assert purchase.amount == 200_000_001 and purchase.channel == "staff"
+    audit = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "purchase.record"))
+    assert audit.details["large_purchase_reason"] == "Diamond necklace, order 7781"
+
+
+def test_a_purchase_at_the_limit_needs_no_reason(client, login, member, staff, clock):
+    login(staff)
+    response = _record(
+        client,
+        amount="2000000.00",
+        **{f"items-0-{k}": "" for k in ("name", "sku", "quantity", "unit_price")},
+    )
+    assert response.status_code == 303

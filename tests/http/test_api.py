@@ -110,6 +110,7 @@ def test_the_same_receipt_with_another_member_or_amount_is_409(api, sale, create
     assert api.post("/api/v1/purchases", sale).status_code == 201
     response = api.post("/api/v1/purchases", sale | change)
     assert response.status_code == 409
+    assert response.get_json()["error"] == "conflict"
     assert "receipt_no" in response.get_json()["errors"]
     assert earn_count() == 1
 

@@ -101,3 +101,49 @@ def test_different_receipts_of_one_member_at_once_all_count(live_server, till_to
     # x1.25: each request read the tier only once it held the member.
     assert member.tier_code == "silver"
     assert member.points_balance == 4 * 2888 + 4 * 3610 == ledger_sum(member)
+
+
+def test_one_voucher_fulfilled_by_four_tills_at_once_is_handed_over_once(
+    live_server, member, give_points, create_reward
+):
+    import uuid
+
+    from portal.models import AuditEntry, Redemption
+    from portal.services.rewards.redemption import redeem
+
+    give_points(member, 1000)
+    voucher = redeem(member, create_reward(), idempotency_key=uuid.uuid4().hex)
+    tokens = [create_api_token(f"Till {n}")[1] for n in range(4)]
+    voucher_id, code = voucher.id, voucher.voucher_code
+    db.session.commit()  # the test holds no transaction while the server works
+    start = threading.Barrier(len(tokens))
+    results: list[tuple[int, dict] | None] = [None] * len(tokens)
+
+    def fulfil(index: int, token: str) -> None:
+        request = urllib.request.Request(  # noqa: S310 - a local test server
+            f"{live_server}/api/v1/vouchers/{code}/fulfil",
+            headers={"Authorization": f"Bearer {token}"},
+            method="POST",
+        )
+        start.wait()
+        try:
+            with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310
+                results[index] = (response.status, json.loads(response.read()))
+        except urllib.error.HTTPError as error:
+            results[index] = (error.code, json.loads(error.read()))
+
+    threads = [threading.Thread(target=fulfil, args=(i, t)) for i, t in enumerate(tokens)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=90)
+
+    statuses = sorted(status for status, _body in results)
+    assert statuses == [200, 409, 409, 409], results
+    assert {body["error"] for status, body in results if status == 409} == {"voucher_fulfilled"}
+    db.session.expire_all()
+    assert db.session.get(Redemption, voucher_id).status == "fulfilled"
+    fulfilments = db.session.scalar(
+        select(func.count(AuditEntry.id)).where(AuditEntry.action == "redemption.fulfil")
+    )
+    assert fulfilments == 1

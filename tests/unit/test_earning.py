@@ -206,7 +206,10 @@ def test_yen_amounts_have_no_minor_units(app):
         ("1,234.00", "as a number"),
         ("NaN", "as a number"),
         ("Infinity", "as a number"),
-        ("1e12", "too large"),
+        ("1e12", "as a number"),  # digits and a dot only, no exponent
+        ("\u0661\u0662\u0663", "as a number"),  # Arabic-Indic digits, which Decimal reads
+        ("\uff11\uff12", "as a number"),  # full-width digits
+        (Decimal("1E+12"), "too large"),
         ("100000000.01", "too large"),
         (True, "Enter an amount"),
         (None, "Enter an amount"),

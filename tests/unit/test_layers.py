@@ -11,10 +11,25 @@ PORTAL = ROOT / "portal"
 
 # A module of a layer on the left may not import anything of the layers on the right.
 FORBIDDEN = {
-    "portal.models": ("portal.services", "portal.web", "portal.routes", "portal.forms"),
-    "portal.services": ("portal.web", "portal.routes", "portal.forms", "portal.jobs", "portal.cli"),
-    "portal.web": ("portal.routes",),
-    "portal.forms": ("portal.routes",),
+    "portal.models": (
+        "portal.services",
+        "portal.web",
+        "portal.routes",
+        "portal.forms",
+        "portal.api",
+    ),
+    "portal.services": (
+        "portal.web",
+        "portal.routes",
+        "portal.forms",
+        "portal.jobs",
+        "portal.cli",
+        "portal.api",
+    ),
+    "portal.web": ("portal.routes", "portal.api"),
+    "portal.forms": ("portal.routes", "portal.api"),
+    # The API's schemas and document sit beside the routes, below none of them.
+    "portal.api": ("portal.routes",),
     "portal.clock": ("portal.services", "portal.models", "portal.web"),
 }
 

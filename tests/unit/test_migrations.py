@@ -43,3 +43,22 @@ def test_migrations_match_the_models_and_go_both_ways(empty_database_url):
         downgrade(revision="base")
         upgrade()
         db.engine.dispose()
+
+
+def test_tokens_made_before_scopes_keep_what_they_could_do(empty_database_url):
+    app = create_app(TestingConfig, SQLALCHEMY_DATABASE_URI=empty_database_url)
+    with app.app_context():
+        upgrade(revision="0006")
+        with db.engine.begin() as connection:
+            connection.execute(
+                text(
+                    "INSERT INTO api_tokens (name, token_hash, prefix, created_at) "
+                    "VALUES ('Old till', :hash, 'mlp_abcdefgh', CURRENT_TIMESTAMP)"
+                ),
+                {"hash": "0" * 64},
+            )
+        upgrade()
+        with db.engine.connect() as connection:
+            scopes = connection.execute(text("SELECT scopes FROM api_tokens")).scalar_one()
+        assert scopes == "purchases members:read"
+        db.engine.dispose()

@@ -61,7 +61,11 @@ def new_purchase():
         return _entry_page(form, status=422)
     try:
         checked = parse_purchase(form.raw_purchase(programme_settings().currency))
-        purchase, created = desk.record_purchase_by_staff(checked, staff=current_user)
+        purchase, created = desk.record_purchase_by_staff(
+            checked,
+            staff=current_user,
+            large_purchase_reason=form.large_purchase_reason.data or "",
+        )
     except InvalidPurchase as invalid:
         form.add_errors(invalid.errors)
         return _entry_page(form, status=422)

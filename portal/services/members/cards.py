@@ -24,6 +24,7 @@ def is_valid_card_number(value: str) -> bool:
     digits = "".join(value.split())
     return (
         len(digits) == CARD_LENGTH
+        and digits.isascii()
         and digits.isdigit()
         and luhn_check_digit(digits[:-1]) == digits[-1]
     )

@@ -36,6 +36,9 @@ class ExpiryGroup:
     credits: int = 1
     complete: bool = True  # False when more credits of that day may not have been read
     soon: bool = False  # within the expiry notice period
+    # Past their date but not yet taken by `run-jobs`: shown as expiring now, never as a date
+    # still to come.
+    overdue: bool = False
 
 
 @dataclass
@@ -68,16 +71,25 @@ def group_expiries(
     notice_days: int,
     complete: bool = True,
     limit: int = EXPIRY_DATES_SHOWN,
+    now: datetime | None = None,
 ) -> list[ExpiryGroup]:
     """Sum unspent credits (remaining, expires_at), ordered by expires_at, per local day.
+    Credits already past `now` (waiting for `run-jobs`) make one group, overdue, dated today.
     When the rows read were not all there is (`complete` False), the last day read may be
     short: it is dropped, unless it is the only one (then marked incomplete)."""
     groups: list[ExpiryGroup] = []
     for remaining, expires_at in credits:
         if not remaining or expires_at is None:
             continue
+        if now is not None and expires_at <= now:
+            if groups and groups[-1].overdue:
+                groups[-1].points += remaining
+                groups[-1].credits += 1
+            else:
+                groups.append(ExpiryGroup(on=today, points=remaining, overdue=True))
+            continue
         day = local_date(expires_at)
-        if groups and groups[-1].on == day:
+        if groups and groups[-1].on == day and not groups[-1].overdue:
             groups[-1].points += remaining
             groups[-1].credits += 1
         else:
@@ -106,6 +118,7 @@ def member_expiries(member: Member, *, now: datetime) -> list[ExpiryGroup]:
         today=local_date(now),
         notice_days=programme_settings().expiry_notice_days,
         complete=len(rows) < EXPIRY_ROWS,
+        now=now,
     )
 
 

@@ -43,6 +43,9 @@ class ProgrammeSettings:
     member_session_max_days: int = 180
     staff_session_idle_minutes: int = 30
     staff_session_max_hours: int = 12
+    # The largest purchase (in whole currency units) a till or the shop may record through the
+    # API; a larger receipt is recorded by staff at the desk, with a reason.
+    max_purchase_amount: int = 2_000_000
 
 
 DEFAULTS = ProgrammeSettings()

@@ -29,7 +29,7 @@ from portal.services.programme.refusals import Conflict
 from portal.services.programme.settings import programme_settings
 from portal.services.purchases.csv_file import COLUMNS, ITEM_COLUMNS, CsvRow, digest_of, read_rows
 from portal.services.purchases.input import InvalidPurchase, PurchaseInput, parse_purchase
-from portal.services.purchases.recording import record_checked_purchase
+from portal.services.purchases.recording import check_amount_for_channel, record_checked_purchase
 
 logger = logging.getLogger(__name__)
 
@@ -131,7 +131,9 @@ def plan_import(rows: list[CsvRow], *, now: datetime | None = None) -> ImportPla
         entry = PlannedRow(row.number, row.cells)
         try:
             entry.purchase = parse_purchase(_raw_purchase(row.cells), now=now)
+            check_amount_for_channel(entry.purchase.amount, entry.purchase.currency, "import")
         except InvalidPurchase as invalid:
+            entry.purchase = None
             entry.status = INVALID
             for key, message in invalid.errors.items():
                 entry.errors.setdefault(_column_of(key), str(message))

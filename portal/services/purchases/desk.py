@@ -18,9 +18,11 @@ from portal.models import Member, Purchase, PurchaseReturn
 from portal.services.members.cards import is_valid_card_number, normalise_card_number
 from portal.services.messaging.audit import record_audit
 from portal.services.programme.money import amount_text
-from portal.services.purchases.input import PurchaseInput
+from portal.services.programme.settings import programme_settings
+from portal.services.purchases.input import InvalidPurchase, PurchaseInput
 from portal.services.purchases.recording import (
     InvalidReturn,
+    largest_api_purchase,
     record_checked_purchase,
     record_return,
 )
@@ -80,10 +82,25 @@ def purchase_for_staff(purchase_id: int) -> Purchase | None:
     )
 
 
-def record_purchase_by_staff(checked: PurchaseInput, *, staff: Member) -> tuple[Purchase, bool]:
+def record_purchase_by_staff(
+    checked: PurchaseInput, *, staff: Member, large_purchase_reason: str = ""
+) -> tuple[Purchase, bool]:
     """A receipt typed in by staff: recorded by the programme's rules (channel "staff"), and
-    audited. The same receipt again for the same member and amount records nothing
+    audited. Above `max_purchase_amount` (which no till may record) staff give a reason, kept
+    in the audit row. The same receipt again for the same member and amount records nothing
     (created=False); for another member or amount, ReceiptConflict."""
+    reason = (large_purchase_reason or "").strip()[:300]
+    large = checked.amount > largest_api_purchase(checked.currency)
+    if large and not reason:
+        raise InvalidPurchase(
+            {
+                "large_purchase_reason": _l(
+                    "This purchase is above %(limit)s %(currency)s: say why it is so large.",
+                    limit=f"{programme_settings().max_purchase_amount:,}",
+                    currency=checked.currency,
+                )
+            }
+        )
     purchase, created = record_checked_purchase(checked, channel="staff", recorded_by=staff)
     if created:
         record_audit(
@@ -94,6 +111,7 @@ def record_purchase_by_staff(checked: PurchaseInput, *, staff: Member) -> tuple[
                 f"Receipt {purchase.receipt_no} of "
                 f"{amount_text(purchase.amount, purchase.currency)} {purchase.currency} "
                 f"recorded for {checked.member.name}: {purchase.points_awarded} points"
+                + (f" (large purchase: {reason})" if large else "")
             ),
             details={
                 "member_id": checked.member.id,
@@ -101,7 +119,8 @@ def record_purchase_by_staff(checked: PurchaseInput, *, staff: Member) -> tuple[
                 "amount": amount_text(purchase.amount, purchase.currency),
                 "currency": purchase.currency,
                 "points": purchase.points_awarded,
-            },
+            }
+            | ({"large_purchase_reason": reason} if large else {}),
         )
         logger.info("%r recorded by %r at the desk", purchase, staff)
     return purchase, created

@@ -33,6 +33,10 @@ MAX_QUANTITY = 10_000
 CLOCK_SKEW = timedelta(minutes=5)
 EARLIEST_PURCHASE = datetime(2000, 1, 1, tzinfo=UTC)
 RECEIPT_NO = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+# Amounts are written with ASCII digits and a dot: Decimal() would also read other scripts'
+# digits ("١٢٣") and exponents ("1E+9"), which no till sends.
+AMOUNT_TEXT = re.compile(r"^[0-9]{1,15}(\.[0-9]{1,15})?$")
+WHOLE_NUMBER_TEXT = re.compile(r"^[0-9]{1,9}$")
 
 
 class InvalidPurchase(Invalid):
@@ -74,6 +78,10 @@ def parse_amount(value: Any, currency: str, *, allow_zero: bool = False) -> int:
         text = value.strip()
         if not text:
             raise ValueError(_l("Enter an amount, such as 123.45."))
+        if text.startswith("-") and AMOUNT_TEXT.match(text[1:]):
+            raise ValueError(_l("The amount cannot be negative."))
+        if not AMOUNT_TEXT.match(text):
+            raise ValueError(_l("Enter the amount as a number, such as 123.45."))
         try:
             number = Decimal(text)
         except InvalidOperation:
@@ -128,8 +136,11 @@ def parse_purchased_at(value: Any, *, now: datetime | None = None) -> datetime:
     if isinstance(value, datetime):
         moment = value
     elif isinstance(value, str) and value.strip():
+        text = value.strip()
         try:
-            moment = datetime.fromisoformat(value.strip())
+            if len(text) > 40 or not text.isascii():
+                raise ValueError(text)
+            moment = datetime.fromisoformat(text)
         except ValueError:
             raise ValueError(
                 _l("Give the date and time in ISO 8601, such as 2026-05-01T14:30:00+08:00.")
@@ -138,6 +149,14 @@ def parse_purchased_at(value: Any, *, now: datetime | None = None) -> datetime:
         raise ValueError(_l("Give the date and time of the purchase."))
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=programme_zone())
+    # Year 1 at +14:00 (or 9999 at -12:00) has no UTC time within datetime's range: such a
+    # date is outside the stated range, not an error of ours.
+    if not EARLIEST_PURCHASE.year <= moment.year <= 9998:
+        raise ValueError(
+            _l("The purchase date is too far in the past.")
+            if moment.year < EARLIEST_PURCHASE.year
+            else _l("The purchase date is in the future.")
+        )
     moment = moment.astimezone(UTC)
     if moment > (now or utcnow()) + CLOCK_SKEW:
         raise ValueError(_l("The purchase date is in the future."))
@@ -202,7 +221,7 @@ def parse_items(value: Any, currency: str) -> tuple[list[ItemInput], dict[str, A
         if not isinstance(sku, str) or len(sku) > 64:
             errors[f"{key}.sku"] = _l("A SKU is text of at most 64 characters.")
         quantity = raw.get("quantity", 1)
-        if isinstance(quantity, str) and quantity.strip().isdigit():
+        if isinstance(quantity, str) and WHOLE_NUMBER_TEXT.match(quantity.strip()):
             quantity = int(quantity.strip())
         if (
             isinstance(quantity, bool)
@@ -256,9 +275,12 @@ def parse_return(raw: dict[str, Any], currency: str) -> ReturnInput:
     return ReturnInput(amount=amount, return_ref=return_ref, reason=reason)
 
 
-def parse_purchase(raw: dict[str, Any], *, now: datetime | None = None) -> PurchaseInput:
+def parse_purchase(
+    raw: dict[str, Any], *, now: datetime | None = None, receipt_required: bool = True
+) -> PurchaseInput:
     """Check every field of a purchase (API body, staff form, CSV row) at once; raise
-    InvalidPurchase with a message per wrong field."""
+    InvalidPurchase with a message per wrong field. A preview needs no receipt number
+    (`receipt_required=False`): one that is given is still checked."""
     errors: dict[str, Any] = {}
     values: dict[str, Any] = {}
 
@@ -269,7 +291,10 @@ def parse_purchase(raw: dict[str, Any], *, now: datetime | None = None) -> Purch
             errors[name] = error.args[0]
 
     read("member", find_member_for_purchase)
-    read("receipt_no", parse_receipt_no)
+    if receipt_required or raw.get("receipt_no") not in (None, ""):
+        read("receipt_no", parse_receipt_no)
+    else:
+        values["receipt_no"] = ""
     read("currency", parse_currency)
     # Amounts are read in the currency given when it is a real one, else the programme's.
     currency = values.get("currency") or programme_settings().currency

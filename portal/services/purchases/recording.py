@@ -28,7 +28,7 @@ from portal.models import (
     Tier,
 )
 from portal.models.purchases import CHANNELS
-from portal.services.points.earning import compute_earning, earning_formula
+from portal.services.points.earning import Earning, compute_earning, earning_formula
 from portal.services.points.ledger import credit_points, debit_points, lock_member
 from portal.services.points.tiers import upgrade_after_purchase
 from portal.services.programme.refusals import Conflict, Invalid
@@ -84,6 +84,22 @@ def earn_entry_of(purchase: Purchase) -> LedgerEntry | None:
     )
 
 
+def expired_points_of(purchase: Purchase) -> int:
+    """How many of the purchase's earned points have expired (the expiry debits that consumed
+    its earn entry)."""
+    earn = earn_entry_of(purchase)
+    if earn is None:
+        return 0
+    expiries = db.session.scalars(
+        select(LedgerEntry).where(
+            LedgerEntry.member_id == purchase.member_id, LedgerEntry.kind == "expire"
+        )
+    )
+    return sum(
+        -entry.points for entry in expiries if (entry.details or {}).get("credit_id") == earn.id
+    )
+
+
 def _item_rows(items: Iterable[ItemInput | Mapping]) -> list[PurchaseItem]:
     rows = []
     for item in items or ():
@@ -98,6 +114,29 @@ def _item_rows(items: Iterable[ItemInput | Mapping]) -> list[PurchaseItem]:
             )
         )
     return rows
+
+
+def largest_api_purchase(currency: str) -> int:
+    """`max_purchase_amount` (whole currency units) in minor units of `currency`."""
+    precision: int = get_currency_precision(currency)
+    largest: int = programme_settings().max_purchase_amount * 10**precision
+    return largest
+
+
+def check_amount_for_channel(amount: int, currency: str, channel: str) -> None:
+    """A till or the shop may not record more than `max_purchase_amount` in one receipt (one
+    leaked token must not print points); staff at the desk may, with a reason."""
+    if channel != "staff" and amount > largest_api_purchase(currency):
+        raise InvalidPurchase(
+            {
+                "amount": _l(
+                    "A purchase above %(limit)s %(currency)s is too large for a till, the shop or "
+                    "an import: our staff record it at the desk, with a reason.",
+                    limit=f"{programme_settings().max_purchase_amount:,}",
+                    currency=currency,
+                )
+            }
+        )
 
 
 def _check_purchase(
@@ -129,6 +168,7 @@ def _check_purchase(
         raise ValueError(f"unknown channel {channel!r}")
     if errors:
         raise InvalidPurchase(errors)
+    check_amount_for_channel(amount, currency, channel)
     return receipt_no
 
 
@@ -246,6 +286,21 @@ def record_checked_purchase(
     )
 
 
+def preview_purchase(checked: PurchaseInput, *, channel: str = "api") -> Earning:
+    """The points `checked` would earn if it were recorded now through `channel`, by the same
+    rules and limits; nothing is written."""
+    check_amount_for_channel(checked.amount, checked.currency, channel)
+    member = checked.member
+    tier = db.session.get_one(Tier, member.tier_code)
+    return compute_earning(
+        member,
+        tier,
+        amount=checked.amount,
+        currency=checked.currency,
+        purchased_at=checked.purchased_at,
+    )
+
+
 def _earn_reason(purchase: Purchase, details: dict) -> str:
     where = f" at {purchase.store}" if purchase.store else ""
     return f"Purchase {purchase.receipt_no}{where}: {earning_formula(details)}"
@@ -296,13 +351,20 @@ def record_return(
         )
 
     returned_total = purchase.returned_amount + amount
-    reversed_total = purchase.points_awarded * returned_total // purchase.amount
-    points = reversed_total - purchase.points_reversed
+    proportional_total = purchase.points_awarded * returned_total // purchase.amount
+    wanted = proportional_total - purchase.points_reversed
+    # Points of this purchase that already expired left the balance once: never take them twice.
+    expired = expired_points_of(purchase)
+    reversible = max(0, purchase.points_awarded - expired - purchase.points_reversed)
+    points = min(wanted, reversible)
+    expired_kept = wanted - points
+    reversed_total = purchase.points_reversed + points
     purchase_return = PurchaseReturn(
         purchase_id=purchase.id,
         return_ref=return_ref,
         amount=amount,
         points_reversed=points,
+        points_expired_kept=expired_kept,
         reason=(reason or "")[:200],
         recorded_by_id=recorded_by.id if recorded_by is not None else None,
         api_token_id=api_token.id if api_token is not None else None,
@@ -313,11 +375,14 @@ def record_return(
     purchase.points_reversed = reversed_total
     db.session.flush()
     if points > 0:
+        reason_text = f"Return on receipt {purchase.receipt_no}: points of the returned part"
+        if expired_kept:
+            reason_text += f" ({expired_kept} had already expired and are not taken again)"
         debit_points(
             member,
             "reverse",
             points,
-            reason=f"Return on receipt {purchase.receipt_no}: points of the returned part",
+            reason=reason_text,
             consume_first=earn_entry_of(purchase),
             details={
                 "receipt_no": purchase.receipt_no,
@@ -327,16 +392,18 @@ def record_return(
                 "points_awarded": purchase.points_awarded,
                 "currency": purchase.currency,
                 "return_ref": return_ref,
+                "expired_not_reversed": expired_kept,
             },
             actor=recorded_by,
             purchase_id=purchase.id,
             purchase_return_id=purchase_return.id,
         )
     logger.info(
-        "return of %d on %s recorded for %r: %d points reversed",
+        "return of %d on %s recorded for %r: %d points reversed, %d expired ones not taken again",
         amount,
         purchase.receipt_no,
         member,
         points,
+        expired_kept,
     )
     return purchase_return, True

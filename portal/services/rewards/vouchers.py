@@ -15,7 +15,7 @@ from sqlalchemy import select, update
 from portal.clock import utcnow
 from portal.database import changed_rows
 from portal.extensions import db
-from portal.models import Member, Redemption, Reward
+from portal.models import ApiToken, Member, Redemption, Reward
 from portal.services.messaging.audit import record_audit
 from portal.services.messaging.notifications import notify_member
 from portal.services.points.ledger import credit_points, lock_member
@@ -30,6 +30,17 @@ logger = logging.getLogger(__name__)
 class VoucherStateError(Conflict):
     """The voucher is not in a state that allows this action: `code` is its status
     ("fulfilled", "cancelled", "expired") and `values["date"]` when it got there."""
+
+
+def voucher_refusal(redemption: Redemption, *, now: datetime | None = None) -> str | None:
+    """Why the voucher cannot be fulfilled now ("fulfilled", "cancelled", "expired"), or None
+    when it can: issued and within its validity."""
+    now = now or utcnow()
+    if redemption.status != "issued":
+        return redemption.status
+    if redemption.valid_until <= now:
+        return "expired"
+    return None
 
 
 def _refuse_unless_issued(redemption: Redemption) -> None:
@@ -54,25 +65,55 @@ def _claim(redemption: Redemption, **values: Any) -> bool:
 
 
 def fulfil_redemption(
-    redemption: Redemption, staff: Member, *, now: datetime | None = None
+    redemption: Redemption,
+    staff: Member | None,
+    *,
+    api_token: ApiToken | None = None,
+    now: datetime | None = None,
 ) -> Redemption:
-    """Staff hand over the reward: an issued voucher still within its validity becomes
-    fulfilled. Anything else is refused with the reason."""
+    """Staff (or a till, with its API token) hand over the reward: an issued voucher still
+    within its validity becomes fulfilled. Anything else is refused with the reason, except
+    that the till which fulfilled it, asking again (a retry), gets the same voucher back."""
+    if (staff is None) == (api_token is None):
+        raise ValueError("a voucher is fulfilled by staff or by a till's token")
     now = now or utcnow()
     db.session.refresh(redemption)
+    if _fulfilled_by_this_till(redemption, api_token):
+        return redemption
     _refuse_unless_issued(redemption)
     if redemption.valid_until <= now:
         raise VoucherStateError(code="expired", date=redemption.valid_until)
-    if not _claim(redemption, status="fulfilled", fulfilled_at=now, fulfilled_by_id=staff.id):
+    claimed = _claim(
+        redemption,
+        status="fulfilled",
+        fulfilled_at=now,
+        fulfilled_by_id=staff.id if staff is not None else None,
+        fulfilled_by_token_id=api_token.id if api_token is not None else None,
+    )
+    if not claimed:
+        if _fulfilled_by_this_till(redemption, api_token):
+            return redemption
         _refuse_unless_issued(redemption)
+    where = f" at till {api_token.name}" if api_token is not None else ""
     record_audit(
         "redemption.fulfil",
         actor=staff,
         target=redemption,
-        summary=f"Voucher {redemption.voucher_code_display} ({redemption.reward.name}) fulfilled",
+        summary=(
+            f"Voucher {redemption.voucher_code_display} ({redemption.reward.name}) fulfilled{where}"
+        ),
+        details={"api_token_id": api_token.id} if api_token is not None else None,
     )
-    logger.info("%r fulfilled by %r", redemption, staff)
+    logger.info("%r fulfilled by %r", redemption, staff or api_token)
     return redemption
+
+
+def _fulfilled_by_this_till(redemption: Redemption, api_token: ApiToken | None) -> bool:
+    return (
+        api_token is not None
+        and redemption.status == "fulfilled"
+        and redemption.fulfilled_by_token_id == api_token.id
+    )
 
 
 def _return_stock(reward_id: int) -> None:
