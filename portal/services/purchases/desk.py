@@ -24,6 +24,7 @@ from portal.services.purchases.recording import (
     record_checked_purchase,
     record_return,
 )
+from portal.services.referrals.attribution import attach_code_at_desk
 
 logger = logging.getLogger(__name__)
 
@@ -80,10 +81,16 @@ def purchase_for_staff(purchase_id: int) -> Purchase | None:
     )
 
 
-def record_purchase_by_staff(checked: PurchaseInput, *, staff: Member) -> tuple[Purchase, bool]:
+def record_purchase_by_staff(
+    checked: PurchaseInput, *, staff: Member, referral_code: str | None = None
+) -> tuple[Purchase, bool]:
     """A receipt typed in by staff: recorded by the programme's rules (channel "staff"), and
     audited. The same receipt again for the same member and amount records nothing
-    (created=False); for another member or amount, ReceiptConflict."""
+    (created=False); for another member or amount, ReceiptConflict. With `referral_code`, the
+    member is first attributed to that code's owner, so this purchase can qualify
+    (services/referrals/attribution.py: UnknownCode, OwnCode, AlreadyReferred)."""
+    if referral_code:
+        attach_code_at_desk(checked.member, referral_code, staff=staff)
     purchase, created = record_checked_purchase(checked, channel="staff", recorded_by=staff)
     if created:
         record_audit(
