@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import case, func, select
 
@@ -69,8 +69,9 @@ def referral_report(*, today: date | None = None, months: int = MONTHS) -> Refer
     start = local_day_start(firsts[0])
     figures = {first: MonthFigures(first) for first in firsts}
 
-    def bump(moment, attribute: str, amount: int = 1) -> None:
-        entry = figures.get(_month_of(moment) if not isinstance(moment, date) else moment)
+    def bump(moment: datetime | date, attribute: str, amount: int = 1) -> None:
+        month = _month_of(moment) if isinstance(moment, datetime) else month_start(moment)
+        entry = figures.get(month)
         if entry is not None:
             setattr(entry, attribute, getattr(entry, attribute) + amount)
 
@@ -80,7 +81,7 @@ def referral_report(*, today: date | None = None, months: int = MONTHS) -> Refer
         .group_by(ReferralLinkOpen.opened_on)
     )
     for day, count in opens:
-        bump(month_start(day), "links_opened", count)
+        bump(day, "links_opened", count)
     for (moment,) in db.session.execute(
         select(Referral.created_at).where(Referral.created_at >= start)
     ):
@@ -103,7 +104,12 @@ def referral_report(*, today: date | None = None, months: int = MONTHS) -> Refer
         bump(moment, "points_paid", points)
 
     statuses = Counter(
-        dict(db.session.execute(select(Referral.status, func.count()).group_by(Referral.status)))
+        {
+            status: count
+            for status, count in db.session.execute(
+                select(Referral.status, func.count(Referral.id)).group_by(Referral.status)
+            )
+        }
     )
     pending_points = db.session.scalar(
         select(
