@@ -65,15 +65,6 @@ def voucher_refusal_text(refusal: Refused) -> str:
 
 # -- referrals (services/referrals) ----------------------------------------------------------
 
-REFERRAL_STATUS_LABELS = {
-    "joined": _l("Joined"),
-    "pending": _l("Pending"),
-    "capped": _l("Next month"),
-    "rewarded": _l("Rewarded"),
-    "held": _l("Held for review"),
-    "ineligible": _l("Not eligible"),
-}
-
 
 def referral_reason_text(code: str | None) -> str:
     """Why a referral earns nothing (Referral.reason)."""
@@ -180,7 +171,6 @@ def install_wording(app: Flask) -> None:
         referral_reason_text=referral_reason_text,
         hold_reason_text=hold_reason_text,
     )
-    app.jinja_env.globals["referral_status_labels"] = REFERRAL_STATUS_LABELS
 
 
 def passkey_refusal_text(code: str) -> str:
