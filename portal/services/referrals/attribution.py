@@ -173,7 +173,7 @@ def attribute_friend(
             db.session.add(referral)
     except IntegrityError:
         raise AlreadyReferred(referrer=referral_of_friend(friend).referrer) from None
-    if friend.referred_by_id is None:
+    if friend.referred_by_id is None and status != "ineligible":
         friend.referred_by_id = referrer.id
     db.session.flush()
     for earlier in cluster:
