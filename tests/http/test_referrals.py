@@ -390,3 +390,18 @@ def test_the_report_counts_opens_joins_and_paid_points(
     # opened, joined, qualifying purchases, referrals rewarded, points paid (both bonuses)
     assert rows[june] == [1, 1, 1, 0, 0]
     assert rows[july] == [0, 0, 0, 1, 700]
+
+
+def test_a_member_keeps_a_delivery_address_on_the_account_page(client, referrer):
+    sign_in(client, referrer.email)
+    response = form_post(
+        client,
+        "/account/profile",
+        {"name": "Lin Mei", "delivery_address": " 8 Huaihai Road, Apt. 5, Shanghai "},
+        token_from="/account",
+    )
+    assert response.status_code == 303
+    assert (
+        db.session.get(Member, referrer.id).delivery_address == "8 Huaihai Road, Apt. 5, Shanghai"
+    )
+    assert "8 Huaihai Road, Apt. 5, Shanghai" in text(client.get("/account"))

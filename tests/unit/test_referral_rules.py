@@ -414,3 +414,14 @@ def test_rejecting_a_held_referral_pays_nothing_and_is_final(
     clock.advance(days=31)
     assert release_due_bonuses() == 0
     assert balance(referrer) == 0
+
+
+def test_a_friend_who_took_the_referrers_phone_is_held_at_purchase(
+    referrer, friend, create_purchase, clock
+):
+    referral = refer(friend, referrer)
+    friend.phone = "138 0013 8000"  # the referrer's number, written without +86
+    db.session.commit()
+    create_purchase(friend, "600.00", purchased_at=clock.now())
+    referral = fresh(referral)
+    assert referral.status == "held" and referral.hold_reasons == ["same_phone"]
