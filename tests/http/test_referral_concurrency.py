@@ -1,6 +1,6 @@
 """Races around one referral, on a real server in parallel (SQLite here, PostgreSQL with
 DATABASE_URL): qualifying purchases arriving together, a till retrying the same receipt, and
-release jobs started at once. One reward, whatever the order."""
+release jobs started at once, a return racing the release. One reward, whatever the order."""
 
 from __future__ import annotations
 
@@ -104,3 +104,60 @@ def test_parallel_qualifying_purchases_make_one_pending_reward(app, live_server,
     assert referrer.points_balance == 500 == ledger_sum(referrer)
     assert friend.points_balance == 7 * 680 + 200 == ledger_sum(friend)
     assert db.session.get(Referral, referral.id).status == "rewarded"
+
+
+def run_together(app, *jobs) -> list[BaseException]:
+    """Run each job in its own thread and app context at the same moment."""
+    errors: list[BaseException] = []
+    start = threading.Barrier(len(jobs))
+
+    def runner(job) -> None:
+        with app.app_context(), writing_transactions():
+            start.wait()
+            try:
+                job()
+                db.session.commit()
+            except BaseException as error:  # noqa: BLE001 - reported below
+                db.session.rollback()
+                errors.append(error)
+
+    threads = [threading.Thread(target=runner, args=(job,)) for job in jobs]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return errors
+
+
+@pytest.mark.parametrize(("days_after", "paid"), [(29, False), (30, True)])
+def test_a_return_racing_the_release_job_is_decided_by_the_release_date(
+    app, clock, live_server, till_token, pair, create_purchase, days_after, paid
+):
+    referrer, friend = pair  # joined at the test clock's time (the clock comes first)
+    purchase = create_purchase(friend, "680.00", purchased_at=clock.now())
+    assert db.session.scalar(select(Referral.status)) == "pending"
+    clock.set(purchase.purchased_at + timedelta(days=days_after, seconds=1))
+    receipt = purchase.receipt_no
+    db.session.commit()
+
+    def give_back() -> None:
+        import json
+        import urllib.request
+
+        request = urllib.request.Request(  # noqa: S310 - a local test server
+            f"{live_server}/api/v1/purchases/{receipt}/return",
+            data=json.dumps({"amount": "680.00", "return_id": "RT-1"}).encode(),
+            headers={"Authorization": f"Bearer {till_token}", "Content-Type": "application/json"},
+            method="POST",
+        )
+        with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310
+            assert response.status in (200, 201)
+
+    errors = run_together(app, give_back, release_due_bonuses, release_due_bonuses)
+    assert errors == []
+    db.session.rollback()
+    referral = db.session.scalar(select(Referral))
+    assert bonus_count() == (2 if paid else 0)
+    assert referral.status == ("rewarded" if paid else "joined")
+    friend = db.session.get(Member, friend.id)
+    assert friend.points_balance == ledger_sum(friend) == (200 if paid else 0)
