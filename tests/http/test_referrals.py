@@ -144,10 +144,13 @@ def test_a_lower_case_or_spaced_code_leads_to_its_landing_page(client, referrer)
     assert response.headers["Location"].endswith(f"/r/{code}")
 
 
-def test_the_code_of_a_closed_account_is_not_an_invitation(client, referrer, clock):
-    referrer.deactivated_at = clock.now()
+def test_the_code_of_a_closed_account_is_not_an_invitation(client, referrer):
+    from portal.services.members.closure import close_account
+
+    code = referrer.referral_code
+    close_account(referrer, DEFAULT_PASSWORD)
     db.session.commit()
-    assert client.get(f"/r/{referrer.referral_code}").status_code == 404
+    assert client.get(f"/r/{code}").status_code == 404
 
 
 def test_the_landing_page_speaks_the_friends_language(client, referrer):

@@ -10,6 +10,8 @@ from sqlalchemy.exc import IntegrityError
 
 from portal.extensions import db
 from portal.models import AuditEntry, Member, Notification
+from portal.services.members.accounts import update_profile
+from portal.services.members.closure import close_account
 from portal.services.points.ledger import credit_points, ledger_sum
 from portal.services.programme.settings import update_setting
 from portal.services.purchases.recording import record_return
@@ -24,6 +26,7 @@ from portal.services.referrals.bonuses import close_lapsed_referrals, release_du
 from portal.services.referrals.codes import find_referrer, is_well_formed, normalise_code
 from portal.services.referrals.identity import email_identity, phone_identity, short_name
 from portal.services.referrals.review import NotHeld, approve_referral, reject_referral
+from tests.conftest import DEFAULT_PASSWORD, balance_of
 from tests.referral_support import bonus_entries, fresh, refer
 
 
@@ -35,11 +38,6 @@ def referrer(create_member, clock):
 @pytest.fixture
 def friend(create_member, clock):
     return create_member(name="Wang Fang", email="wang.fang@example.com")
-
-
-def balance(member) -> int:
-    db.session.expire_all()
-    return db.session.get(Member, member.id).points_balance
 
 
 # -- codes and identities --------------------------------------------------------------------
@@ -55,9 +53,10 @@ def test_codes_are_read_without_spaces_dashes_or_case():
 
 def test_a_closed_account_refers_no_one(referrer):
     assert find_referrer(referrer.referral_code.lower()) == referrer
-    referrer.deactivated_at = datetime.now(UTC)
+    code = referrer.referral_code
+    close_account(referrer, DEFAULT_PASSWORD)
     db.session.commit()
-    assert find_referrer(referrer.referral_code) is None
+    assert find_referrer(code) is None
 
 
 def test_one_mailbox_written_several_ways_is_one_identity():
@@ -127,16 +126,25 @@ def test_an_unknown_or_malformed_code_is_refused_at_the_desk(friend, staff):
             attach_code_at_desk(friend, code, staff=staff)
 
 
-def test_an_account_older_than_a_day_is_an_existing_account(referrer, friend, staff, clock):
-    friend.created_at = clock.now() - timedelta(hours=24, minutes=1)
-    db.session.commit()
+def joined_ago(create_member, clock, **ago):
+    """A member who joined `ago` before the clock's time."""
+    now = clock.now()
+    clock.set(now - timedelta(**ago))
+    member = create_member(name="Wang Fang")
+    clock.set(now)
+    return member
+
+
+def test_an_account_older_than_a_day_is_an_existing_account(referrer, create_member, staff, clock):
+    friend = joined_ago(create_member, clock, hours=24, minutes=1)
     referral = attach_code_at_desk(friend, referrer.referral_code.lower(), staff=staff)
     assert (referral.status, referral.reason) == ("ineligible", "existing_account")
 
 
-def test_an_account_of_the_same_day_can_be_attached_at_the_desk(referrer, friend, staff, clock):
-    friend.created_at = clock.now() - timedelta(hours=23, minutes=59)
-    db.session.commit()
+def test_an_account_of_the_same_day_can_be_attached_at_the_desk(
+    referrer, create_member, staff, clock
+):
+    friend = joined_ago(create_member, clock, hours=23, minutes=59)
     referral = attach_code_at_desk(
         friend, f" {referrer.referral_code[:4]} {referrer.referral_code[4:]} ", staff=staff
     )
@@ -192,8 +200,8 @@ def test_a_purchase_just_under_the_minimum_does_not_qualify_one_at_it_does(
     assert referral.qualifying_purchase_id == purchase.id
     assert (referral.referrer_points, referral.friend_points) == (500, 200)
     # Pending: in neither balance yet.
-    assert balance(referrer) == 0
-    assert balance(friend) == 499 + 500  # the purchases' own points only
+    assert balance_of(referrer) == 0
+    assert balance_of(friend) == 499 + 500  # the purchases' own points only
 
 
 def test_the_window_ends_on_the_90th_day_after_joining(
@@ -227,8 +235,8 @@ def test_bonuses_are_paid_once_when_the_return_window_has_passed(
     db.session.commit()
     referral = fresh(referral)
     assert referral.status == "rewarded"
-    assert balance(referrer) == 500 == ledger_sum(db.session.get(Member, referrer.id))
-    assert balance(friend) == 1200 + 200
+    assert balance_of(referrer) == 500 == ledger_sum(db.session.get(Member, referrer.id))
+    assert balance_of(friend) == 1200 + 200
     lines = bonus_entries(referral)
     assert [(e.member_id, e.points, e.kind) for e in lines] == [
         (friend.id, 200, "bonus"),
@@ -269,7 +277,7 @@ def test_a_return_under_the_minimum_before_release_cancels_both_bonuses(
     assert referral.qualifying_purchase_id is None
     clock.advance(days=30)
     assert release_due_bonuses() == 0
-    assert balance(referrer) == 0
+    assert balance_of(referrer) == 0
     # The friend's next qualifying purchase within the window qualifies instead.
     second = create_purchase(friend, "750.00", purchased_at=clock.now())
     assert fresh(referral).qualifying_purchase_id == second.id
@@ -293,7 +301,7 @@ def test_a_return_after_the_release_date_leaves_the_bonus(referrer, friend, crea
     assert fresh(referral).status == "pending"
     assert release_due_bonuses() == 1
     db.session.commit()
-    assert balance(referrer) == 500
+    assert balance_of(referrer) == 500
 
 
 def test_a_cancelled_bonus_leaves_no_negative_balance(referrer, friend, create_purchase, clock):
@@ -301,7 +309,7 @@ def test_a_cancelled_bonus_leaves_no_negative_balance(referrer, friend, create_p
     purchase = create_purchase(friend, "600.00", purchased_at=clock.now())
     record_return(purchase, amount=60000)
     db.session.commit()
-    assert balance(friend) == 0 and balance(referrer) == 0
+    assert balance_of(friend) == 0 and balance_of(referrer) == 0
 
 
 def test_a_second_qualifying_purchase_does_not_pay_twice(referrer, friend, create_purchase, clock):
@@ -312,7 +320,7 @@ def test_a_second_qualifying_purchase_does_not_pay_twice(referrer, friend, creat
     clock.advance(days=31)
     assert release_due_bonuses() == 1
     db.session.commit()
-    assert balance(referrer) == 500
+    assert balance_of(referrer) == 500
 
 
 # -- the monthly cap -------------------------------------------------------------------------
@@ -333,12 +341,12 @@ def test_the_eleventh_referral_of_a_month_waits_for_the_next(
     db.session.commit()
     statuses = [fresh(r).status for r in referrals]
     assert statuses.count("rewarded") == 10 and statuses.count("capped") == 1
-    assert balance(referrer) == 10 * 500
+    assert balance_of(referrer) == 10 * 500
     # 30 June 16:30 UTC is already 1 July in Shanghai: the new month's allowance applies.
     clock.set(datetime(2026, 6, 30, 16, 30, tzinfo=UTC))
     assert release_due_bonuses() == 1
     db.session.commit()
-    assert balance(referrer) == 11 * 500
+    assert balance_of(referrer) == 11 * 500
     assert [fresh(r).status for r in referrals].count("rewarded") == 11
 
 
@@ -363,9 +371,8 @@ def test_a_friend_who_took_the_referrers_address_is_held_at_purchase(
     referrer, friend, create_purchase, clock
 ):
     referral = refer(friend, referrer)
-    referrer.delivery_address = "8 Huaihai Road, Apt. 5, Shanghai"
-    friend.delivery_address = "8 huaihai road apt 5 shanghai"
-    db.session.commit()
+    set_profile(referrer, delivery_address="8 Huaihai Road, Apt. 5, Shanghai")
+    set_profile(friend, delivery_address="8 huaihai road apt 5 shanghai")
     create_purchase(friend, "600.00", purchased_at=clock.now())
     referral = fresh(referral)
     assert referral.status == "held" and referral.hold_reasons == ["same_delivery_address"]
@@ -374,10 +381,10 @@ def test_a_friend_who_took_the_referrers_address_is_held_at_purchase(
 
 
 def test_approving_a_held_referral_after_its_window_pays_it(
-    referrer, friend, staff, create_purchase, clock
+    referrer, friend, staff, create_member, create_purchase, clock
 ):
     referral = refer(friend, referrer, device="device-cccccccccccccccc")
-    refer(_another(friend), referrer, device="device-cccccccccccccccc")
+    refer(create_member(name="Li Na"), referrer, device="device-cccccccccccccccc")
     create_purchase(friend, "600.00", purchased_at=clock.now())
     clock.advance(days=31)
     referral = fresh(referral)
@@ -385,24 +392,29 @@ def test_approving_a_held_referral_after_its_window_pays_it(
     approve_referral(referral, staff=staff, note="Sisters sharing a tablet; checked by phone")
     db.session.commit()
     assert fresh(referral).status == "rewarded"
-    assert balance(referrer) == 500
+    assert balance_of(referrer) == 500
     audit = db.session.query(AuditEntry).filter_by(action="referral.approve").one()
     assert "Sisters sharing a tablet" in audit.summary
 
 
-def _another(friend):
-    from portal.services.members.accounts import create_member
-
-    member = create_member(name="Li Na", email="li.na@example.com", password="x" * 12)
+def set_profile(member, **changes) -> None:
+    """The member changes their details on /account (accounts.update_profile)."""
+    values = {
+        "name": member.name,
+        "phone": member.phone,
+        "birthday": member.birthday,
+        "marketing_opt_in": member.marketing_opt_in,
+        "delivery_address": member.delivery_address,
+    }
+    update_profile(member, **(values | changes))
     db.session.commit()
-    return member
 
 
 def test_rejecting_a_held_referral_pays_nothing_and_is_final(
-    referrer, friend, staff, create_purchase, clock
+    referrer, friend, staff, create_member, create_purchase, clock
 ):
     referral = refer(friend, referrer, ip="198.51.100.4")
-    refer(_another(friend), referrer, ip="198.51.100.4")
+    refer(create_member(name="Li Na"), referrer, ip="198.51.100.4")
     create_purchase(friend, "600.00", purchased_at=clock.now())
     reject_referral(fresh(referral), staff=staff, note="Same person, two accounts")
     db.session.commit()
@@ -413,15 +425,14 @@ def test_rejecting_a_held_referral_pays_nothing_and_is_final(
     db.session.rollback()
     clock.advance(days=31)
     assert release_due_bonuses() == 0
-    assert balance(referrer) == 0
+    assert balance_of(referrer) == 0
 
 
 def test_a_friend_who_took_the_referrers_phone_is_held_at_purchase(
     referrer, friend, create_purchase, clock
 ):
     referral = refer(friend, referrer)
-    friend.phone = "138 0013 8000"  # the referrer's number, written without +86
-    db.session.commit()
+    set_profile(friend, phone="138 0013 8000")  # the referrer's number, without +86
     create_purchase(friend, "600.00", purchased_at=clock.now())
     referral = fresh(referral)
     assert referral.status == "held" and referral.hold_reasons == ["same_phone"]
