@@ -103,10 +103,6 @@ class Referral(db.Model):
     qualifying_purchase = relationship("Purchase", foreign_keys=[qualifying_purchase_id])
     reviewed_by = relationship("Member", foreign_keys=[reviewed_by_id])
 
-    @property
-    def approved(self) -> bool:
-        return self.reviewed_at is not None and self.status != "ineligible"
-
     def __repr__(self) -> str:
         return f"<Referral {self.id} {self.status}>"
 

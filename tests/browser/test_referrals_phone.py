@@ -87,3 +87,28 @@ def test_an_unknown_invitation_explains_itself_on_a_phone(live_server, phone_pag
     assert response.status == 404
     phone_page.get_by_role("heading", name="We could not find this invitation").wait_for()
     check_page(phone_page, "referral-unknown")
+
+
+def test_staff_review_a_held_referral_on_a_phone(
+    referrer, create_member, staff, live_server, open_page
+):
+    from tests.referral_support import refer
+
+    held = refer(create_member(name="Xu Hui"), referrer, device="device-xu-family-tablet1")
+    refer(create_member(name="Xu Ping"), referrer, device="device-xu-family-tablet1")
+    phone = open_page("phone")
+    phone.goto(live_server.url("/login"))
+    phone.fill("input[name=email]", staff.email)
+    phone.fill("input[name=password]", DEFAULT_PASSWORD)
+    phone.locator("main button[type=submit]").click()
+    phone.wait_for_url("**/dashboard")
+
+    phone.goto(live_server.url("/admin/referrals"))
+    check_page(phone, "admin-referrals")
+    phone.get_by_role("link", name="Xu Hui, invited by Lin Mei").click()
+    phone.wait_for_url(f"**/admin/referrals/{held.id}")
+    check_page(phone, "admin-referral-review")
+    phone.get_by_label("Reason").first.fill("Sisters sharing a tablet; both confirmed by phone")
+    phone.get_by_role("button", name="Approve the referral").click()
+    phone.wait_for_url("**/admin/referrals")
+    phone.get_by_text("Referral approved; both members have been told.").wait_for()

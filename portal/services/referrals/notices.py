@@ -101,7 +101,7 @@ def tell_not_eligible(referral: Referral) -> None:
         _tell(
             member,
             referral,
-            "not-eligible",
+            "not_eligible",
             _l("No referral bonus for this account"),
             body,
         )
