@@ -3,9 +3,9 @@
 (`referral_referrer_points`, 500) and the friend's (`referral_friend_points`, 200) are then
 pending on the referral until `return_window_days` (30) after that purchase, when `run-jobs`
 credits them. A return before then that leaves the purchase under the minimum cancels both; a
-next qualifying purchase within the window may qualify instead. At most
-`referral_monthly_cap` (10) referrers' bonuses per referrer are paid per calendar month in the
-programme's zone; later ones wait for the next month.
+next qualifying purchase within the window may qualify instead. A referrer's bonus is paid for
+at most `referral_monthly_cap` (10) referrals per calendar month in the programme's zone; later
+ones wait for the next month (the friend's bonus does not wait).
 
 Nothing is paid twice: the friend's row is locked by every purchase, return and release (the
 referrer's too before their bonus is counted against the cap), a referral moves to a
