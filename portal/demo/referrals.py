@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from functools import partial
 
 from sqlalchemy import select
 
@@ -45,11 +46,11 @@ class Story:
     """Steps at moments in the past, run in the order they happened."""
 
     def __init__(self) -> None:
-        self.steps: list[tuple[datetime, int, Callable[[], None]]] = []
+        self.steps: list[tuple[datetime, int, Callable[[], object]]] = []
         self.members: dict[str, Member] = {}
         self.receipts = 3000
 
-    def at(self, when: datetime, step: Callable[[], None]) -> None:
+    def at(self, when: datetime, step: Callable[[], object]) -> None:
         self.steps.append((when, len(self.steps), step))
 
     def run(self) -> None:
@@ -121,9 +122,9 @@ class Story:
         if returned_at is not None:
 
             def give_back():
-                purchase = db.session.scalar(
+                purchase = db.session.scalars(
                     select(Purchase).where(Purchase.member_id == self.members[key].id)
-                )
+                ).one()
                 record_return(purchase, amount=yuan * 100, reason="Changed her mind")
 
             self.at(returned_at, give_back)
@@ -233,10 +234,7 @@ def seed_referrals() -> list[str]:
         for n in range(3 + months_back % 2):
             when = this_month - timedelta(days=30 * months_back - 3 - 5 * n)
             if when < now:
-                story.at(
-                    when,
-                    lambda m=months_back, n=n: story.open_link("lin", f"demo-browser-{m}-{n}"),
-                )
+                story.at(when, partial(story.open_link, "lin", f"demo-browser-{months_back}-{n}"))
 
     story.run()
     return [f"referrals: {db.session.query(Referral).count()} recorded"]

@@ -14,8 +14,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.clock import utcnow
 from portal.extensions import db
-from portal.models.base import UTCDateTime
-from portal.models.ledger import BigId
+from portal.models.base import BigId, Model, UTCDateTime
 
 # joined: waiting for a qualifying purchase; pending: bonuses recorded, waiting for the return
 # window; capped: the friend's bonus paid, the referrer's waiting for next month's allowance;
@@ -42,7 +41,7 @@ def _in(column: str, values: tuple[str, ...]) -> str:
     return f"{column} IN (" + ", ".join(f"'{v}'" for v in values) + ")"
 
 
-class Referral(db.Model):
+class Referral(Model):
     __tablename__ = "referrals"
     __table_args__ = (
         CheckConstraint(_in("status", STATUSES), name="status_known"),
@@ -107,7 +106,7 @@ class Referral(db.Model):
         return f"<Referral {self.id} {self.status}>"
 
 
-class ReferralLinkOpen(db.Model):
+class ReferralLinkOpen(Model):
     """A browser opening a member's referral link, once per device and day (for the report)."""
 
     __tablename__ = "referral_link_opens"

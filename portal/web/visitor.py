@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 import secrets
 
-from flask import current_app, g, request
+from flask import Response, current_app, g, request
 
 from portal.extensions import client_address
 from portal.services.referrals.attribution import Visitor
@@ -24,16 +24,17 @@ def device_id() -> str:
     value = request.cookies.get(DEVICE_COOKIE, "")
     if _DEVICE_SHAPE.match(value):
         return value
-    if g.get("new_device") is None:
-        g.new_device = secrets.token_urlsafe(18)
-    return g.new_device
+    new: str | None = g.get("new_device")
+    if new is None:
+        new = g.new_device = secrets.token_urlsafe(18)
+    return new
 
 
 def current_visitor() -> Visitor:
     return Visitor(ip=client_address(), device=device_id())
 
 
-def remember_device(response):
+def remember_device(response: Response) -> Response:
     """after_request: hand the browser the device id made for it during this request."""
     new = g.get("new_device")
     if new:

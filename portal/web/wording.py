@@ -17,6 +17,7 @@ from portal.web.localized import tier_name
 
 if TYPE_CHECKING:
     from portal.services.programme.refusals import Refused
+    from portal.services.referrals.overview import ReferralLine
     from portal.services.rewards.redemption import Reason
 
 
@@ -99,7 +100,7 @@ def hold_reason_text(code: str) -> str:
     )
 
 
-def referral_status_text(line) -> str:
+def referral_status_text(line: ReferralLine) -> str:
     """Where a referral stands, for one of its members (services/referrals/overview.py's
     ReferralLine): the dates, points and reasons it carries."""
     amount = money_whole(minimum_purchase_minor())

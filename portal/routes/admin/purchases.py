@@ -92,8 +92,8 @@ def new_purchase():
             _("This receipt number is already recorded for another member or amount.")
         ]
         return _entry_page(form, status=409, conflict=conflict.purchase)
-    if form.referral_code.data:
-        referral = referral_of_friend(checked.member)
+    referral = referral_of_friend(checked.member) if form.referral_code.data else None
+    if referral is not None:
         flash(
             _(
                 "Referral by %(referrer)s: %(status)s",

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import insert, or_, select
+from sqlalchemy import ColumnElement, insert, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from portal.clock import utcnow
@@ -100,10 +100,12 @@ def record_link_opened(referrer: Member, device: str, *, now: datetime | None = 
         pass  # this browser opened the link today already
 
 
-def _suspicion(referrer: Member, visitor: Visitor, now: datetime) -> tuple[list[str], list]:
+def _suspicion(
+    referrer: Member, visitor: Visitor, now: datetime
+) -> tuple[list[str], list[Referral]]:
     """Hold reasons for a new friend of `referrer` coming from `visitor`, and the earlier
     referrals that share them (they are held too, unless already paid or decided)."""
-    conditions = []
+    conditions: list[ColumnElement[bool]] = []
     if visitor.ip:
         conditions.append(
             (Referral.referrer_id == referrer.id) & (Referral.friend_ip == visitor.ip)
@@ -143,9 +145,13 @@ def attribute_friend(
     a first qualifying purchase. AlreadyReferred when the friend has a referral already."""
     now = now or utcnow()
     visitor = visitor or Visitor()
-    if referral_of_friend(friend) is not None:
-        raise AlreadyReferred(referrer=referral_of_friend(friend).referrer)
-    status, reason, hold_reasons, cluster = "joined", None, [], []
+    earlier = referral_of_friend(friend)
+    if earlier is not None:
+        raise AlreadyReferred(referrer=earlier.referrer)
+    status: str = "joined"
+    reason: str | None = None
+    hold_reasons: list[str] = []
+    cluster: list[Referral] = []
     if self_referral_match(referrer, friend):
         status, reason = "ineligible", "self_referral"
     elif friend.created_at < now - NEW_MEMBER_GRACE or db.session.scalar(
@@ -172,7 +178,9 @@ def attribute_friend(
         with db.session.begin_nested():
             db.session.add(referral)
     except IntegrityError:
-        raise AlreadyReferred(referrer=referral_of_friend(friend).referrer) from None
+        # A concurrent attribution of the same friend committed first: it stands.
+        winner = referral_of_friend(friend)
+        raise AlreadyReferred(referrer=winner.referrer if winner else None) from None
     if friend.referred_by_id is None and status != "ineligible":
         friend.referred_by_id = referrer.id
     db.session.flush()

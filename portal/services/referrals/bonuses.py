@@ -22,6 +22,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import func, select, update
 
 from portal.clock import utcnow
+from portal.database import changed_rows
 from portal.extensions import db
 from portal.models import LedgerEntry, Member, Purchase, Referral
 from portal.services.points.ledger import credit_points, lock_member
@@ -126,24 +127,26 @@ def _attach_purchase(referral: Referral, purchase: Purchase, *, now: datetime) -
     if status == "joined":
         status = "pending"
     # Only one purchase can move a referral: a second one racing it finds it taken.
-    moved = db.session.execute(
-        update(Referral)
-        .where(
-            Referral.id == referral.id,
-            Referral.qualifying_purchase_id.is_(None),
-            Referral.status.in_(WAITING),
+    moved = changed_rows(
+        db.session.execute(
+            update(Referral)
+            .where(
+                Referral.id == referral.id,
+                Referral.qualifying_purchase_id.is_(None),
+                Referral.status.in_(WAITING),
+            )
+            .values(
+                qualifying_purchase_id=purchase.id,
+                qualified_at=now,
+                release_at=purchase.purchased_at + timedelta(days=settings.return_window_days),
+                referrer_points=settings.referral_referrer_points,
+                friend_points=settings.referral_friend_points,
+                status=status,
+                hold_reasons=reasons or None,
+            ),
+            execution_options={"synchronize_session": False},
         )
-        .values(
-            qualifying_purchase_id=purchase.id,
-            qualified_at=now,
-            release_at=purchase.purchased_at + timedelta(days=settings.return_window_days),
-            referrer_points=settings.referral_referrer_points,
-            friend_points=settings.referral_friend_points,
-            status=status,
-            hold_reasons=reasons or None,
-        ),
-        execution_options={"synchronize_session": False},
-    ).rowcount
+    )
     if moved != 1:
         return None
     db.session.refresh(referral)
@@ -193,7 +196,8 @@ def review_after_return(purchase: Purchase, *, now: datetime | None = None) -> R
     notices.tell_cancelled(referral, purchase.id, deadline, still_open)
     replacement = _next_qualifying_purchase(referral, minimum, excluding=purchase.id)
     if replacement is not None:
-        return _attach_purchase(referral, replacement, now=now) or referral
+        attached = _attach_purchase(referral, replacement, now=now)
+        return attached if attached is not None else referral
     if not still_open:
         referral.status = "ineligible"
         db.session.flush()
@@ -229,13 +233,14 @@ def rewarded_this_month(referrer: Member, *, now: datetime) -> int:
     """How many referrals paid the referrer's bonus in `now`'s calendar month (programme
     zone)."""
     first = month_start(local_date(now))
-    return db.session.scalar(
+    count = db.session.scalar(
         select(func.count(Referral.id)).where(
             Referral.referrer_id == referrer.id,
             Referral.referrer_credited_at >= local_day_start(first),
             Referral.referrer_credited_at < local_day_start(next_month_start(first)),
         )
     )
+    return count or 0
 
 
 def _credit(member: Member, referral: Referral, points: int, role: str) -> LedgerEntry | None:
@@ -267,11 +272,12 @@ def release_referral(referral: Referral, *, now: datetime | None = None) -> bool
     the friend's bonus, and the referrer's unless this month's cap is reached (then it waits,
     status capped). True when anything was credited."""
     now = now or utcnow()
-    friend = db.session.get(Member, referral.friend_id)
+    friend = db.session.get_one(Member, referral.friend_id)
     lock_member(friend)  # the friend's returns and purchases wait for this
-    referral = _lock_referral(referral.id)
-    if referral is None or referral.status not in ("pending", "capped"):
+    locked = _lock_referral(referral.id)
+    if locked is None or locked.status not in ("pending", "capped"):
         return False
+    referral = locked
     if referral.release_at is None or referral.release_at > now:
         return False
     paid = False
@@ -280,7 +286,7 @@ def release_referral(referral: Referral, *, now: datetime | None = None) -> bool
         referral.friend_credited_at = now
         paid = True
         notices.tell_friend_paid(referral)
-    referrer = db.session.get(Member, referral.referrer_id)
+    referrer = db.session.get_one(Member, referral.referrer_id)
     lock_member(referrer)  # the cap is counted and used under the referrer's lock
     if referral.referrer_credited_at is None:
         if rewarded_this_month(referrer, now=now) >= programme_settings().referral_monthly_cap:

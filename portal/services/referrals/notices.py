@@ -14,11 +14,12 @@ from flask_babel import lazy_gettext as _l
 
 from portal.models import Member, Referral
 from portal.services.messaging.notifications import notify_member
+from portal.services.programme.local_time import local_date
 from portal.services.programme.money import minor_to_decimal
 from portal.services.programme.settings import programme_settings
 from portal.services.referrals.identity import short_name
 
-LINK = ("referrals.overview", {})
+LINK: tuple[str, dict] = ("referrals.overview", {})
 
 
 def _day(day: date) -> LazyString:
@@ -31,7 +32,8 @@ def _number(value: int) -> LazyString:
 
 def minimum_purchase_minor() -> int:
     settings = programme_settings()
-    return settings.referral_min_purchase_units * 10 ** get_currency_precision(settings.currency)
+    precision: int = get_currency_precision(settings.currency)
+    return settings.referral_min_purchase_units * int(10**precision)
 
 
 def _minimum_amount() -> LazyString:
@@ -45,7 +47,15 @@ def _minimum_amount() -> LazyString:
     return LazyString(text)
 
 
-def _tell(member: Member, referral: Referral, event: str, title, body, *, email=True) -> None:
+def _tell(
+    member: Member,
+    referral: Referral,
+    event: str,
+    title: str | LazyString,
+    body: str | LazyString,
+    *,
+    email: bool = True,
+) -> None:
     notify_member(
         member,
         f"referral_{event.split(':')[0]}",
@@ -96,7 +106,7 @@ def tell_not_eligible(referral: Referral) -> None:
         "self_referral": _l("An invitation cannot be used on one's own account."),
         "existing_account": _l("This account existed before the invitation."),
     }
-    body = reasons.get(referral.reason, _l("This referral does not earn a bonus."))
+    body = reasons.get(referral.reason or "", _l("This referral does not earn a bonus."))
     for member in (referral.referrer, referral.friend):
         _tell(
             member,
@@ -122,7 +132,8 @@ def tell_held(referral: Referral, stage: str) -> None:
 
 
 def tell_pending(referral: Referral) -> None:
-    release = _day(referral.release_at.date())
+    assert referral.release_at is not None  # a pending referral has its release date
+    release = _day(local_date(referral.release_at))
     event = f"pending:{referral.qualifying_purchase_id}"
     _tell(
         referral.referrer,

@@ -58,7 +58,7 @@ def _months(today: date, count: int) -> list[date]:
     return months[::-1]
 
 
-def _month_of(moment) -> date:
+def _month_of(moment: datetime) -> date:
     return month_start(local_date(moment))
 
 
@@ -69,7 +69,9 @@ def referral_report(*, today: date | None = None, months: int = MONTHS) -> Refer
     start = local_day_start(firsts[0])
     figures = {first: MonthFigures(first) for first in firsts}
 
-    def bump(moment: datetime | date, attribute: str, amount: int = 1) -> None:
+    def bump(moment: datetime | date | None, attribute: str, amount: int = 1) -> None:
+        if moment is None:
+            return
         month = _month_of(moment) if isinstance(moment, datetime) else month_start(moment)
         entry = figures.get(month)
         if entry is not None:
@@ -82,18 +84,18 @@ def referral_report(*, today: date | None = None, months: int = MONTHS) -> Refer
     )
     for day, count in opens:
         bump(day, "links_opened", count)
-    for (moment,) in db.session.execute(
+    for joined_at in db.session.scalars(
         select(Referral.created_at).where(Referral.created_at >= start)
     ):
-        bump(moment, "joined")
-    for (moment,) in db.session.execute(
+        bump(joined_at, "joined")
+    for qualified_at in db.session.scalars(
         select(Referral.qualified_at).where(Referral.qualified_at >= start)
     ):
-        bump(moment, "qualified")
-    for (moment,) in db.session.execute(
+        bump(qualified_at, "qualified")
+    for credited_at in db.session.scalars(
         select(Referral.referrer_credited_at).where(Referral.referrer_credited_at >= start)
     ):
-        bump(moment, "rewarded")
+        bump(credited_at, "rewarded")
     for moment, points in db.session.execute(
         select(LedgerEntry.created_at, LedgerEntry.points).where(
             LedgerEntry.referral_id.is_not(None),
@@ -128,6 +130,7 @@ def referral_report(*, today: date | None = None, months: int = MONTHS) -> Refer
             )
         ).where(Referral.status.in_(("pending", "capped")))
     )
+    pending_points = int(pending_points or 0)
     return ReferralReport(
         months=[figures[first] for first in firsts],
         pending=statuses.get("pending", 0),

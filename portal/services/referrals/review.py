@@ -64,7 +64,7 @@ def related_referrals(referral: Referral) -> list[Referral]:
 
 
 def _lock_held(referral: Referral) -> Referral:
-    lock_member(db.session.get(Member, referral.friend_id))
+    lock_member(db.session.get_one(Member, referral.friend_id))
     db.session.refresh(referral)
     if referral.status != "held":
         raise NotHeld(status=referral.status)
@@ -98,7 +98,11 @@ def approve_referral(
         details={"status": referral.status, "hold_reasons": referral.hold_reasons, "note": note},
     )
     notices.tell_reviewed(referral, approved=True)
-    if referral.status == "pending" and referral.release_at <= now:
+    if (
+        referral.status == "pending"
+        and referral.release_at is not None
+        and referral.release_at <= now
+    ):
         release_referral(referral, now=now)
     logger.info("%r approved by %r", referral, staff)
     return referral
