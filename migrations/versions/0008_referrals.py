@@ -1,7 +1,7 @@
 """referrals, their link opens, the ledger's link to a referral, a delivery address
 
 Revision ID: 0008
-Revises: 0006
+Revises: 0007
 Create Date: 2026-12-02 10:00:23
 
 A referral is one row per friend (the first attribution is the only one); its released bonuses
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0008'
-down_revision = '0006'
+down_revision = '0007'
 branch_labels = None
 depends_on = None
 

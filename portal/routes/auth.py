@@ -19,7 +19,7 @@ from portal.services.referrals.attribution import UnknownCode, check_code
 from portal.services.referrals.codes import find_referrer, normalise_code
 from portal.web.links import referrer_path, safe_next
 from portal.web.rendering import render
-from portal.web.visitor import current_visitor, device_id
+from portal.web.visitor import current_visitor
 from portal.web.wording import passkey_refusal_text
 
 REFERRAL_SESSION_KEY = "referral_code"  # the same key as routes/referrals.py's
@@ -108,7 +108,6 @@ def register():
             session["registered_email"] = accounts.normalise_email(form.email.data)
             return redirect(url_for("auth.check_email"), 303)
     status = 422 if form.is_submitted() else 200
-    device_id()  # the browser keeps a device id from the form on (referral checks)
     return render(
         "auth/register.html",
         form=form,
