@@ -24,6 +24,7 @@ from portal.services.messaging.delivery import deliver_pending
 from portal.services.points.expiry import expiry_notices_job, points_expiry_job
 from portal.services.points.tiers import evaluate_tiers
 from portal.services.purchases.csv_import import forget_old_uploads
+from portal.services.referrals.bonuses import close_lapsed_referrals, release_due_bonuses
 from portal.services.rewards.vouchers import expire_vouchers
 
 logger = logging.getLogger(__name__)
@@ -43,6 +44,8 @@ def periodic_jobs() -> list[tuple[str, Callable[[], int]]]:
         ("forget-old-purchase-files", forget_old_uploads),
         ("expire-vouchers", expire_vouchers),
         ("forget-ended-sessions", forget_ended_sessions),
+        ("referral-bonuses", release_due_bonuses),
+        ("referral-windows", close_lapsed_referrals),
         ("deliver-mail", deliver_pending),
     ]
 

@@ -2,7 +2,7 @@
 expired points a return did not take again
 
 Revision ID: 0010
-Revises: 0007
+Revises: 0008
 Create Date: 2026-12-02 10:30:00
 
 Tokens made before scopes existed keep what they could do then ("purchases members:read"):
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0010"
-down_revision = "0007"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from portal.demo.accounts import seed_accounts
 from portal.demo.purchases import seed_purchases
+from portal.demo.referrals import seed_referrals
 from portal.demo.rewards import seed_rewards
 from portal.services.programme.default_tiers import ensure_default_tiers
 
@@ -17,4 +18,5 @@ def seed_demo() -> list[str]:
     summary += seed_accounts()
     summary += seed_purchases()
     summary += seed_rewards()
+    summary += seed_referrals()
     return summary

@@ -2,7 +2,7 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, PasswordField, StringField, TelField
+from wtforms import BooleanField, DateField, PasswordField, StringField, TelField, TextAreaField
 from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, Optional
 
 from portal.forms.auth import REQUIRED
@@ -27,6 +27,13 @@ class ProfileForm(FlaskForm):
         _l("Birthday"),
         validators=[Optional(), plausible_birthday],
         description=_l("It can be set once; after that our staff can correct it for you."),
+    )
+    delivery_address = TextAreaField(
+        _l("Delivery address (optional)"),
+        filters=[strip],
+        validators=[Optional(), Length(max=300)],
+        description=_l("Where the online shop sends your orders."),
+        render_kw={"autocomplete": "street-address", "rows": 3},
     )
     marketing_opt_in = BooleanField(_l("Send me news of launches, salons and members' offers"))
 

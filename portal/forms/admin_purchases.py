@@ -66,6 +66,15 @@ class PurchaseEntryForm(FlaskForm):
         filters=[strip],
         validators=[DataRequired(_l("Give the date and time of the purchase."))],
     )
+    referral_code = StringField(
+        _l("Referral code (optional)"),
+        filters=[strip],
+        validators=[Optional(), Length(max=20)],
+        description=_l(
+            "For a new member's first purchase: the code of the member who invited them."
+        ),
+        render_kw={"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false"},
+    )
     items = FieldList(FormField(ItemRowForm), min_entries=ITEM_ROWS, max_entries=ITEM_ROWS)
 
     def raw_purchase(self, currency: str) -> dict:

@@ -48,8 +48,9 @@ class RegisterForm(FlaskForm):
     referral_code = StringField(
         _l("Referral code (optional)"),
         filters=[strip],
-        validators=[Optional(), Length(max=12)],
-        render_kw={"autocomplete": "off", "autocapitalize": "characters"},
+        validators=[Optional(), Length(max=20)],
+        description=_l("8 letters and digits, from the friend who invited you."),
+        render_kw={"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false"},
     )
     marketing_opt_in = BooleanField(_l("Send me news of launches, salons and members' offers"))
     terms = BooleanField(

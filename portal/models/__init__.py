@@ -8,6 +8,7 @@ from portal.models.members import LoginSession, Member, Passkey
 from portal.models.messages import Notification, OutboxMessage
 from portal.models.programme import Setting, Tier
 from portal.models.purchases import ApiToken, Purchase, PurchaseItem, PurchaseReturn, TierChange
+from portal.models.referrals import Referral, ReferralLinkOpen
 from portal.models.rewards import Redemption, Reward
 
 __all__ = [
@@ -17,6 +18,8 @@ __all__ = [
     "PurchaseItem",
     "PurchaseReturn",
     "Redemption",
+    "Referral",
+    "ReferralLinkOpen",
     "Reward",
     "TierChange",
     "AuditEntry",

@@ -61,6 +61,15 @@ class LedgerEntry(Model):
             sqlite_where=db.text("kind = 'earn'"),
             postgresql_where=db.text("kind = 'earn'"),
         ),
+        # A referral pays each of its two members once, whatever a job, a review or a race does.
+        Index(
+            "uq_ledger_entries_bonus_per_referral",
+            "referral_id",
+            "member_id",
+            unique=True,
+            sqlite_where=db.text("referral_id IS NOT NULL AND kind = 'bonus'"),
+            postgresql_where=db.text("referral_id IS NOT NULL AND kind = 'bonus'"),
+        ),
         Index(
             "ix_ledger_entries_expiring",
             "expires_at",
@@ -91,6 +100,7 @@ class LedgerEntry(Model):
     redemption_id: Mapped[int | None] = mapped_column(
         ForeignKey("redemptions.id", ondelete="RESTRICT"), index=True
     )
+    referral_id: Mapped[int | None] = mapped_column(ForeignKey("referrals.id", ondelete="RESTRICT"))
 
     member: Mapped[Member] = relationship("Member", foreign_keys=[member_id])
     purchase: Mapped[Purchase | None] = relationship("Purchase", foreign_keys=[purchase_id])

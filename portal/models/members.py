@@ -30,6 +30,8 @@ class Member(UserMixin, Model):
     password_hash: Mapped[str] = mapped_column(String(255))
     phone: Mapped[str | None] = mapped_column(String(32), unique=True)
     birthday: Mapped[date | None] = mapped_column(Date)
+    # For deliveries from the online shop; compared with a referrer's for the referral checks.
+    delivery_address: Mapped[str | None] = mapped_column(String(300))
     role: Mapped[str] = mapped_column(String(10), default="member", server_default="member")
     card_number: Mapped[str] = mapped_column(String(12), unique=True)
     referral_code: Mapped[str] = mapped_column(String(12), unique=True)

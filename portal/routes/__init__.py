@@ -10,6 +10,7 @@ def register_blueprints(app) -> None:
     from portal.routes.health import bp as health_bp
     from portal.routes.member import bp as member_bp
     from portal.routes.points import bp as points_bp
+    from portal.routes.referrals import bp as referrals_bp
     from portal.routes.rewards import bp as rewards_bp
 
     for blueprint in (
@@ -22,5 +23,6 @@ def register_blueprints(app) -> None:
         api_bp,
         api_docs_bp,
         rewards_bp,
+        referrals_bp,
     ):
         app.register_blueprint(blueprint)

@@ -95,6 +95,7 @@ def update_profile():
                 phone=form.phone.data,
                 birthday=form.birthday.data,
                 marketing_opt_in=form.marketing_opt_in.data,
+                delivery_address=form.delivery_address.data,
             )
         except accounts.BirthdayLocked:
             form.birthday.errors.append(

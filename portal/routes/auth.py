@@ -15,9 +15,14 @@ from portal.services.members import accounts, passkeys, sessions
 from portal.services.members.devices import device_cookie_for
 from portal.services.members.sign_in import sign_in_with_password
 from portal.services.members.throttle import TooManyAttempts
+from portal.services.referrals.attribution import UnknownCode, check_code
+from portal.services.referrals.codes import find_referrer, normalise_code
 from portal.web.links import referrer_path, safe_next
 from portal.web.rendering import render
+from portal.web.visitor import current_visitor
 from portal.web.wording import passkey_refusal_text
+
+REFERRAL_SESSION_KEY = "referral_code"  # the same key as routes/referrals.py's
 
 bp = Blueprint("auth", __name__)
 
@@ -73,29 +78,42 @@ def forget_browser_session() -> None:
 def register():
     if current_user.is_authenticated:
         return redirect(url_for("member.dashboard"))
-    form = RegisterForm(referral_code=request.args.get("ref") or session.get("referral_code"))
+    if request.args.get("ref"):
+        # A code from an invitation link waits in the session, through a change of language
+        # and until the form is sent.
+        session[REFERRAL_SESSION_KEY] = normalise_code(request.args["ref"])[:12]
+    link_code = session.get(REFERRAL_SESSION_KEY)
+    form = RegisterForm(referral_code=link_code)
     if form.validate_on_submit():
-        if form.referral_code.data and not accounts.find_member_by_referral_code(
-            form.referral_code.data
-        ):
-            form.referral_code.errors.append(
-                _("We do not know this referral code. Check it, or leave it empty.")
-            )
-        else:
+        code = normalise_code(form.referral_code.data)
+        if code:
+            try:
+                check_code(code)
+            except UnknownCode as refusal:
+                form.referral_code.errors.extend(refusal.messages().values())
+        if not form.referral_code.errors:
             accounts.register_member(
                 name=form.name.data,
                 email=form.email.data,
                 password=form.password.data,
                 phone=form.phone.data,
                 birthday=form.birthday.data,
-                referral_code=form.referral_code.data,
+                referral_code=code or None,
+                referral_channel="link" if code and code == link_code else "code",
+                visitor=current_visitor(),
                 locale=_current_locale(),
                 marketing_opt_in=form.marketing_opt_in.data,
             )
+            session.pop(REFERRAL_SESSION_KEY, None)
             session["registered_email"] = accounts.normalise_email(form.email.data)
             return redirect(url_for("auth.check_email"), 303)
     status = 422 if form.is_submitted() else 200
-    return render("auth/register.html", form=form, status=status)
+    return render(
+        "auth/register.html",
+        form=form,
+        inviter=find_referrer(form.referral_code.data) if form.referral_code.data else None,
+        status=status,
+    )
 
 
 @bp.get("/register/check-email")

@@ -1,6 +1,6 @@
 """What people read for the codes the rules store: reward categories and types, voucher states,
-catalogue orders, purchase channels, tier-change reasons and roles. The rules know the codes
-(portal/models); the words are the web's, in the reader's language.
+catalogue orders, purchase channels, tier-change reasons, referral states and roles. The rules
+know the codes (portal/models); the words are the web's, in the reader's language.
 """
 
 from __future__ import annotations
@@ -43,6 +43,14 @@ TIER_CHANGE_LABELS = {
     "evaluation": _l("yearly review"),
     "staff": _l("changed by staff"),
 }
+REFERRAL_STATUS_LABELS = {
+    "joined": _l("Joined"),
+    "pending": _l("Pending"),
+    "capped": _l("Next month"),
+    "rewarded": _l("Rewarded"),
+    "held": _l("Held for review"),
+    "ineligible": _l("Not eligible"),
+}
 ROLE_LABELS = {"member": _l("Member"), "staff": _l("Staff"), "admin": _l("Admin")}
 
 
@@ -56,4 +64,5 @@ def install_labels(app: Flask) -> None:
             "channel_labels": CHANNEL_LABELS,
             "tier_change_labels": TIER_CHANGE_LABELS,
             "role_labels": ROLE_LABELS,
+            "referral_status_labels": REFERRAL_STATUS_LABELS,
         }

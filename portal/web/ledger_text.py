@@ -69,6 +69,13 @@ def describe_entry(entry: LedgerEntry) -> str:
         return _(
             "Refund: %(reward)s voucher cancelled", reward=_localized_detail(details, "reward_name")
         )
+    if entry.kind == "bonus" and details.get("referral_role") == "referrer":
+        return _("Referral: %(name)s's first purchase", name=details.get("friend_name", ""))
+    if entry.kind == "bonus" and details.get("referral_role") == "friend":
+        return _(
+            "Welcome bonus: your first purchase, invited by %(name)s",
+            name=details.get("referrer_name", ""),
+        )
     if entry.kind == "expire":
         return _("Points expired")
     return entry.reason or {

@@ -84,6 +84,7 @@ ADMIN_NAV = [
     AdminNavItem("admin.purchases", _l("Purchases")),
     AdminNavItem("admin.rewards", _l("Rewards")),
     AdminNavItem("admin.redemptions", _l("Vouchers")),
+    AdminNavItem("admin.referrals", _l("Referrals")),
 ]
 
 

@@ -7,13 +7,17 @@ from typing import TYPE_CHECKING
 
 from flask import Flask
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 
-from portal.web.formatting import local_date, points
+from portal.services.programme.settings import programme_settings
+from portal.services.referrals.notices import minimum_purchase_minor
+from portal.web.formatting import local_date, money_whole, points
 from portal.web.localized import tier_name
 
 if TYPE_CHECKING:
     from portal.services.programme.refusals import Refused
+    from portal.services.referrals.overview import ReferralLine
     from portal.services.rewards.redemption import Reason
 
 
@@ -60,8 +64,114 @@ def voucher_refusal_text(refusal: Refused) -> str:
     return _("This voucher cannot be used now.")
 
 
+# -- referrals (services/referrals) ----------------------------------------------------------
+
+
+def referral_reason_text(code: str | None) -> str:
+    """Why a referral earns nothing (Referral.reason)."""
+    if code == "self_referral":
+        return _("an invitation cannot be used on one's own account")
+    if code == "existing_account":
+        return _("already a member before the invitation")
+    if code == "window_passed":
+        return ngettext(
+            "no purchase of %(amount)s or more within %(num)d day of joining",
+            "no purchase of %(amount)s or more within %(num)d days of joining",
+            programme_settings().referral_window_days,
+            amount=money_whole(minimum_purchase_minor()),
+        )
+    if code == "purchase_returned":
+        return _("the qualifying purchase was returned")
+    if code == "rejected":
+        return _("not approved after a check by our staff")
+    return _("this referral does not earn a bonus")
+
+
+def hold_reason_text(code: str) -> str:
+    """Why a referral waits for staff review (Referral.hold_reasons)."""
+    return str(
+        {
+            "same_ip": _l("several friends joined from the same internet address within a day"),
+            "same_device": _l("several friends joined from the same device within a day"),
+            "same_phone": _l("the friend's phone number is the referrer's"),
+            "same_delivery_address": _l("the friend's delivery address is the referrer's"),
+            "same_email": _l("the friend's email address is the referrer's"),
+        }.get(code, _l("it needs a check by our staff"))
+    )
+
+
+def referral_status_text(line: ReferralLine) -> str:
+    """Where a referral stands, for one of its members (services/referrals/overview.py's
+    ReferralLine): the dates, points and reasons it carries."""
+    amount = money_whole(minimum_purchase_minor())
+    status = line.status
+    if line.role == "friend":
+        if status == "joined":
+            return _(
+                "Make a first purchase of %(amount)s or more by %(date)s and you receive "
+                "%(points)s welcome points.",
+                amount=amount,
+                date=local_date(line.deadline, "long"),
+                points=points(programme_settings().referral_friend_points),
+            )
+        if status == "pending":
+            return _(
+                "Your %(points)s welcome points are pending until %(date)s, when your purchase "
+                "can no longer be returned.",
+                points=points(line.points),
+                date=local_date(line.release_on, "long"),
+            )
+        if status == "rewarded":
+            return _(
+                "Your %(points)s welcome points were added on %(date)s.",
+                points=points(line.points),
+                date=local_date(line.paid_on, "long"),
+            )
+        if status == "held":
+            return _("Your welcome bonus is being checked by our staff.")
+        return _("No welcome bonus: %(reason)s.", reason=referral_reason_text(line.reason))
+    if status == "joined":
+        text = _(
+            "Joined on %(joined)s. Waiting for a first purchase of %(amount)s or more by %(date)s.",
+            joined=local_date(line.joined_on),
+            amount=amount,
+            date=local_date(line.deadline, "long"),
+        )
+        if line.reason == "purchase_returned":
+            text = _("Their first purchase was returned.") + " " + text
+        return text
+    if status == "pending":
+        return _(
+            "Bonus of %(points)s points pending until %(date)s.",
+            points=points(line.points),
+            date=local_date(line.release_on, "long"),
+        )
+    if status == "capped":
+        return _(
+            "Waiting for next month (this month's limit is reached): %(points)s points from "
+            "%(date)s.",
+            points=points(line.points),
+            date=local_date(line.next_month, "long"),
+        )
+    if status == "rewarded":
+        return _(
+            "Rewarded: +%(points)s points on %(date)s.",
+            points=points(line.points),
+            date=local_date(line.paid_on, "long"),
+        )
+    if status == "held":
+        reasons = "; ".join(hold_reason_text(code) for code in line.hold_reasons)
+        return _("Held for review: %(reasons)s.", reasons=reasons or hold_reason_text(""))
+    return _("Not eligible: %(reason)s.", reason=referral_reason_text(line.reason))
+
+
 def install_wording(app: Flask) -> None:
-    app.jinja_env.filters.update(reason_text=reason_text)
+    app.jinja_env.filters.update(
+        reason_text=reason_text,
+        referral_status_text=referral_status_text,
+        referral_reason_text=referral_reason_text,
+        hold_reason_text=hold_reason_text,
+    )
 
 
 def passkey_refusal_text(code: str) -> str:

@@ -108,7 +108,7 @@ def test_registering_a_taken_email_looks_the_same_and_tells_the_owner(client, me
 
 
 def test_unknown_referral_code_is_explained(client):
-    response = form_post(client, "/register", {**GOOD, "referral_code": "NOPE1234"})
+    response = form_post(client, "/register", {**GOOD, "referral_code": "ZZZZ2222"})
     assert response.status_code == 422
     assert "We do not know this referral code" in response.get_data(as_text=True)
 

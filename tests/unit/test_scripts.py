@@ -16,7 +16,7 @@ WORKER = "card-offline.js"  # the card's service worker: the card page names it,
 CJK = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef]")
 STRING = re.compile(r'"((?:[^"\\\n]|\\.)*)"|\'((?:[^\'\\\n]|\\.)*)\'')
 SENTENCE = re.compile(r"^[A-Z][a-z']+(?: [A-Za-z',.]+){2,}[.!?…]?$")
-WORDS_ASSIGNED = re.compile(r"\.(?:textContent|innerText|title|placeholder)\s*=\s*[\"']")
+WORDS_ASSIGNED = re.compile(r"\.(?:textContent|innerText|title|placeholder)\s*=\s*([\"'])(?!\1)")
 REGEX_ON_HTML = re.compile(r"responseText[^;]*\.(?:match|exec|replace)\(|new RegExp|/<[a-z]")
 
 
@@ -39,6 +39,7 @@ def test_the_checks_find_hard_coded_words_and_html_read_by_regex():
     assert words_in('p.textContent = lang === "zh" ? "网络连接中断" : "We could not reach it.";')
     assert words_in("button.textContent = 'Hide';")
     assert not words_in("var message = area.dataset.networkError; p.textContent = message;")
+    assert not words_in('status.textContent = "";')
     assert REGEX_ON_HTML.search('var token = /<meta name="csrf-token"/.exec(xhr.responseText);')
     assert not REGEX_ON_HTML.search('new DOMParser().parseFromString(text, "text/html")')
 

@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-from portal.routes.admin import home, imports, members, purchases, rewards  # noqa: F401 (views)
+from portal.routes.admin import (  # noqa: F401 (views)
+    home,
+    imports,
+    members,
+    purchases,
+    referrals,
+    rewards,
+)
 from portal.routes.admin.blueprint import bp
 
 __all__ = ["bp"]

@@ -16,10 +16,18 @@ from portal.services.purchases import desk
 from portal.services.purchases.history import ledger_lines_for
 from portal.services.purchases.input import InvalidPurchase, parse_amount, parse_purchase
 from portal.services.purchases.recording import InvalidReturn, ReceiptConflict, ReturnConflict
+from portal.services.referrals.attribution import (
+    AlreadyReferred,
+    OwnCode,
+    UnknownCode,
+    referral_of_friend,
+)
+from portal.services.referrals.overview import line_for
 from portal.web.edge import found_or_404
 from portal.web.formatting import money
 from portal.web.formatting import points as format_points
 from portal.web.rendering import render
+from portal.web.wording import referral_status_text
 
 LIST_FRAGMENTS = {"purchase-results": "results"}
 
@@ -65,15 +73,38 @@ def new_purchase():
             checked,
             staff=current_user,
             large_purchase_reason=form.large_purchase_reason.data or "",
+            referral_code=form.referral_code.data or None,
         )
     except InvalidPurchase as invalid:
         form.add_errors(invalid.errors)
         return _entry_page(form, status=422)
+    except (UnknownCode, OwnCode) as refusal:
+        form.referral_code.errors = list(refusal.messages().values())
+        return _entry_page(form, status=422)
+    except AlreadyReferred as refusal:
+        form.referral_code.errors = [
+            _(
+                "%(name)s was already invited by %(referrer)s; a member is referred once.",
+                name=checked.member.name,
+                referrer=refusal.values["referrer"].name,
+            )
+        ]
+        return _entry_page(form, status=409)
     except ReceiptConflict as conflict:
         form.receipt_no.errors = [
             _("This receipt number is already recorded for another member or amount.")
         ]
         return _entry_page(form, status=409, conflict=conflict.purchase)
+    referral = referral_of_friend(checked.member) if form.referral_code.data else None
+    if referral is not None:
+        flash(
+            _(
+                "Referral by %(referrer)s: %(status)s",
+                referrer=referral.referrer.name,
+                status=referral_status_text(line_for(referral, "referrer")),
+            ),
+            "info",
+        )
     if created:
         flash(
             _(

@@ -30,6 +30,8 @@ from portal.services.members.throttle import (
 )
 from portal.services.messaging.mail import queue_mail, write_and_discard_mail
 from portal.services.programme.refusals import Conflict, Invalid
+from portal.services.referrals.attribution import Visitor, attribute_friend
+from portal.services.referrals.codes import find_referrer
 
 logger = logging.getLogger(__name__)
 
@@ -79,10 +81,8 @@ def find_member_by_card(card_number: str) -> Member | None:
 
 
 def find_member_by_referral_code(code: str) -> Member | None:
-    code = code.strip().upper()
-    if not code:
-        return None
-    return db.session.scalar(select(Member).where(Member.referral_code == code))
+    """The open account whose referral code this is, typed in any case and with spaces."""
+    return find_referrer(code)
 
 
 # -- creating accounts -----------------------------------------------------------------------
@@ -146,18 +146,32 @@ def register_member(
     phone: str | None = None,
     birthday: date | None = None,
     referral_code: str | None = None,
+    referral_channel: str = "code",
+    visitor: Visitor | None = None,
     locale: str | None = None,
     marketing_opt_in: bool = False,
 ) -> Registration:
     """Create an unverified member and mail a confirmation link. For a taken email, mail its
     owner instead (someone tried to join with it; a reset link if it was them) and create
     nothing. Both paths do the same costly work, hashing the password and writing one mail,
-    so neither the page nor its timing tells whether the address has an account."""
+    so neither the page nor its timing tells whether the address has an account (and an
+    existing account is never attributed to a referrer this way). With the code of an open
+    account, the new member is that member's referred friend (services/referrals)."""
     existing = find_member_by_email(email)
     if existing is not None:
         hash_password(password)  # the new account's cost, thrown away
         with db.session.begin_nested():  # as the new member is written
             _mail_account_exists(existing)
+        if referral_code and find_member_by_referral_code(referral_code) is not None:
+            # A new friend's referrer would be told by mail: the same work, kept nowhere.
+            write_and_discard_mail(
+                "notification",
+                member=existing,
+                title="",
+                body="",
+                link_endpoint=None,
+                link_args={},
+            )
         logger.info("registration attempt for the existing account %r", existing)
         return Registration(member=None)
     referrer = find_member_by_referral_code(referral_code) if referral_code else None
@@ -177,6 +191,8 @@ def register_member(
         # answered like any taken address.
         db.session.rollback()
         return Registration(member=None)
+    if referrer is not None:
+        attribute_friend(member, referrer, channel=referral_channel, visitor=visitor)
     send_verification(member, member.email)
     return Registration(member=member)
 
@@ -383,6 +399,7 @@ def update_profile(
     phone: str | None,
     birthday: date | None,
     marketing_opt_in: bool,
+    delivery_address: str | None = None,
 ) -> None:
     """Members set their birthday once: moving it would move the double-points month. A phone
     number belongs to one account (UNIQUE): another account's number is refused."""
@@ -394,6 +411,7 @@ def update_profile(
             member.phone = phone or None
             member.birthday = birthday
             member.marketing_opt_in = marketing_opt_in
+            member.delivery_address = (delivery_address or "").strip() or None
     except IntegrityError:
         raise PhoneInUse from None
     logger.info("profile of %r updated", member)

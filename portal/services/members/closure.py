@@ -72,6 +72,7 @@ def close_account(member: Member, password: str, *, now: datetime | None = None)
     member.pending_email = None
     member.phone = None
     member.birthday = None
+    member.delivery_address = None
     member.marketing_opt_in = False
     # Nobody knows this password, so no password can sign in, even if the account were
     # reactivated by mistake.

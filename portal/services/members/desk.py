@@ -14,13 +14,14 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import ColumnElement, func, or_, select
 
 from portal.extensions import db
-from portal.models import LedgerEntry, Member, Purchase, Redemption, Tier, TierChange
+from portal.models import LedgerEntry, Member, Purchase, Redemption, Referral, Tier, TierChange
 from portal.services.messaging.audit import record_audit
 from portal.services.messaging.notifications import notify_member
 from portal.services.points.ledger import credit_points, debit_points, lock_member
 from portal.services.points.tiers import TierProgress, all_tiers, change_tier, qualifying_spend
 from portal.services.points.tiers import tier_progress as progress_of
 from portal.services.programme.refusals import Conflict, Invalid
+from portal.services.referrals.overview import referrals_of_member
 
 logger = logging.getLogger(__name__)
 
@@ -67,6 +68,8 @@ class MemberProfile:
     ledger: list[LedgerEntry]
     vouchers: list[Redemption]
     tier_changes: list[TierChange]
+    referred_by: Referral | None
+    referrals: list[Referral]
 
 
 # The member's own rows that a staff page lists, newest first.
@@ -89,6 +92,7 @@ def member_profile(member: Member) -> MemberProfile:
     """What staff see of a member: a fixed number of indexed queries, however long the
     member's history."""
     tiers = all_tiers()
+    referred_by, referrals = referrals_of_member(member)
     return MemberProfile(
         member=member,
         progress=progress_of(member, tiers=tiers),
@@ -97,6 +101,8 @@ def member_profile(member: Member) -> MemberProfile:
         ledger=_latest(LedgerEntry, member, 15),
         vouchers=_latest(Redemption, member, 10),
         tier_changes=_latest(TierChange, member, 5),
+        referred_by=referred_by,
+        referrals=referrals,
     )
 
 

@@ -50,6 +50,7 @@ def _profile(member: Member) -> dict:
         "email_verified_at": iso_utc(member.email_verified_at),
         "pending_email": member.pending_email,
         "phone": member.phone,
+        "delivery_address": member.delivery_address,
         "birthday": iso_date(member.birthday),
         "card_number": member.card_number,
         "referral_code": member.referral_code,

@@ -29,6 +29,8 @@ class ProgrammeSettings:
     # Tiers: the rolling window of qualifying spend, and how long a reached tier is kept.
     tier_window_months: int = 12
     tier_keep_months: int = 12
+    # Returns: how long after a purchase it may still be returned (referral bonuses wait for it).
+    return_window_days: int = 30
     # Referrals.
     referral_referrer_points: int = 500
     referral_friend_points: int = 200

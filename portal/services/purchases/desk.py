@@ -26,6 +26,7 @@ from portal.services.purchases.recording import (
     record_checked_purchase,
     record_return,
 )
+from portal.services.referrals.attribution import attach_code_at_desk
 
 logger = logging.getLogger(__name__)
 
@@ -83,12 +84,18 @@ def purchase_for_staff(purchase_id: int) -> Purchase | None:
 
 
 def record_purchase_by_staff(
-    checked: PurchaseInput, *, staff: Member, large_purchase_reason: str = ""
+    checked: PurchaseInput,
+    *,
+    staff: Member,
+    large_purchase_reason: str = "",
+    referral_code: str | None = None,
 ) -> tuple[Purchase, bool]:
     """A receipt typed in by staff: recorded by the programme's rules (channel "staff"), and
     audited. Above `max_purchase_amount` (which no till may record) staff give a reason, kept
     in the audit row. The same receipt again for the same member and amount records nothing
-    (created=False); for another member or amount, ReceiptConflict."""
+    (created=False); for another member or amount, ReceiptConflict. With `referral_code`, the
+    member is first attributed to that code's owner, so this purchase can qualify
+    (services/referrals/attribution.py: UnknownCode, OwnCode, AlreadyReferred)."""
     reason = (large_purchase_reason or "").strip()[:300]
     large = checked.amount > largest_api_purchase(checked.currency)
     if large and not reason:
@@ -101,6 +108,8 @@ def record_purchase_by_staff(
                 )
             }
         )
+    if referral_code:
+        attach_code_at_desk(checked.member, referral_code, staff=staff)
     purchase, created = record_checked_purchase(checked, channel="staff", recorded_by=staff)
     if created:
         record_audit(

@@ -41,6 +41,7 @@ from portal.services.purchases.input import (
     PurchaseInput,
     parse_receipt_no,
 )
+from portal.services.referrals.bonuses import qualify_purchase, review_after_return
 
 logger = logging.getLogger(__name__)
 
@@ -196,6 +197,9 @@ def record_purchase(
     expire `points_expiry_months` (24) after `purchased_at`. Upgrades the member's tier at once
     when the purchase makes their qualifying spend reach a higher one.
 
+    A friend's first purchase of at least `referral_min_purchase_units` makes their referral's
+    bonuses pending (services/referrals/bonuses.py).
+
     Idempotent on `receipt_no`: the same receipt again, even at the same moment, returns the
     existing purchase with created=False; with another member or amount, ReceiptConflict."""
     receipt_no = _check_purchase(receipt_no, amount, currency, purchased_at, channel)
@@ -260,6 +264,9 @@ def record_purchase(
     )
 
     upgrade_after_purchase(member, purchase)
+    # A friend's first qualifying purchase makes the referral bonuses pending, in this same
+    # transaction and under the member's lock taken above.
+    qualify_purchase(purchase)
     return purchase, True
 
 
@@ -398,6 +405,8 @@ def record_return(
             purchase_id=purchase.id,
             purchase_return_id=purchase_return.id,
         )
+    # A return before the release date may cancel pending referral bonuses (same lock).
+    review_after_return(purchase)
     logger.info(
         "return of %d on %s recorded for %r: %d points reversed, %d expired ones not taken again",
         amount,
