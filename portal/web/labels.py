@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from flask import Flask
 from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
 
 CATEGORY_LABELS = {
     "jewellery_care": _l("Jewellery care"),
@@ -66,3 +67,64 @@ def install_labels(app: Flask) -> None:
             "role_labels": ROLE_LABELS,
             "referral_status_labels": REFERRAL_STATUS_LABELS,
         }
+
+
+# The programme settings on /admin/settings: in groups, each with its label and what it means.
+SETTING_GROUPS: list[tuple[LazyString, tuple[str, ...]]] = [
+    (_l("The programme"), ("programme_name", "currency", "timezone")),
+    (
+        _l("Earning and expiry"),
+        ("points_per_unit", "birthday_multiplier", "points_expiry_months", "expiry_notice_days"),
+    ),
+    (_l("Tiers"), ("tier_window_months", "tier_keep_months")),
+    (_l("Purchases and returns"), ("return_window_days", "max_purchase_amount")),
+    (
+        _l("Referrals"),
+        (
+            "referral_referrer_points",
+            "referral_friend_points",
+            "referral_min_purchase_units",
+            "referral_window_days",
+            "referral_monthly_cap",
+        ),
+    ),
+    (_l("Communication"), ("marketing_weekly_cap",)),
+    (
+        _l("Signed-in sessions"),
+        (
+            "member_session_idle_days",
+            "member_session_max_days",
+            "staff_session_idle_minutes",
+            "staff_session_max_hours",
+        ),
+    ),
+]
+SETTING_LABELS: dict[str, tuple[LazyString, LazyString | None]] = {
+    "programme_name": (_l("Programme name"), _l("Shown in mails and page titles.")),
+    "currency": (_l("Currency"), _l("Fixed: amounts are never converted.")),
+    "timezone": (_l("Time zone"), _l("Local dates and days are counted here, e.g. Asia/Shanghai.")),
+    "points_per_unit": (_l("Points per currency unit"), _l("Before the tier's multiplier.")),
+    "birthday_multiplier": (_l("Birthday multiplier"), _l("Purchases in the birthday month.")),
+    "points_expiry_months": (_l("Points expire after (months)"), None),
+    "expiry_notice_days": (_l("Expiry notice (days before)"), None),
+    "tier_window_months": (_l("Qualifying spend window (months)"), None),
+    "tier_keep_months": (_l("A reached tier is kept (months)"), None),
+    "return_window_days": (
+        _l("Return window (days)"),
+        _l("Referral bonuses are released once it has passed."),
+    ),
+    "max_purchase_amount": (
+        _l("Largest purchase a till may send"),
+        _l("In whole currency units; staff record larger ones at the desk."),
+    ),
+    "referral_referrer_points": (_l("Points for the member who invites"), None),
+    "referral_friend_points": (_l("Points for the friend"), None),
+    "referral_min_purchase_units": (_l("Friend's first purchase at least"), None),
+    "referral_window_days": (_l("Days for the friend's first purchase"), None),
+    "referral_monthly_cap": (_l("Rewarded referrals per member per month"), None),
+    "marketing_weekly_cap": (_l("Marketing messages per member per 7 days"), None),
+    "member_session_idle_days": (_l("Members: signed out after unused (days)"), None),
+    "member_session_max_days": (_l("Members: signed out at the latest after (days)"), None),
+    "staff_session_idle_minutes": (_l("Staff: signed out after unused (minutes)"), None),
+    "staff_session_max_hours": (_l("Staff: signed out at the latest after (hours)"), None),
+}

@@ -9,6 +9,7 @@ from portal.routes.admin import (  # noqa: F401 (views)
     purchases,
     referrals,
     rewards,
+    settings,
 )
 from portal.routes.admin.blueprint import bp
 
