@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from flask import Flask
-from flask_babel import format_currency, format_date, format_datetime, format_decimal
+from flask_babel import format_currency, format_date, format_datetime, format_decimal, format_time
 
 from portal.services.programme.local_time import programme_zone
 from portal.services.programme.money import minor_to_decimal
@@ -87,6 +87,17 @@ def iso_datetime(value: datetime) -> str:
     return value.astimezone(programme_zone()).isoformat(timespec="minutes")
 
 
+def time_span(start: datetime, end: datetime | None = None) -> str:
+    """ "Monday, 22 June 2026 · 19:00–21:00" in the reader's locale and the programme's zone."""
+    day = format_date(start.astimezone(programme_zone()).date(), "full")
+    text = f"{day} · {format_time(start, 'short')}"
+    if end is not None:
+        if end.astimezone(programme_zone()).date() == start.astimezone(programme_zone()).date():
+            return f"{text}–{format_time(end, 'short')}"
+        return f"{text} – {format_datetime(end, 'short')}"
+    return text
+
+
 def install_filters(app: Flask) -> None:
     from portal.web.devices import device_label
 
@@ -100,6 +111,7 @@ def install_filters(app: Flask) -> None:
         local_datetime=local_datetime,
         iso_date=iso_date,
         iso_datetime=iso_datetime,
+        time_span=time_span,
         localized=localized,
         tier_name=tier_name,
         tier_benefits=tier_benefits,
