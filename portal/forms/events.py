@@ -75,6 +75,20 @@ class ButtonForm(FlaskForm):
     """A button that changes something: its CSRF token is all it sends."""
 
 
+class LocalDateTimeField(DateTimeLocalField):
+    """A `datetime-local` input: a wall-clock time in the programme's zone (the route turns it
+    into UTC); anything else gets a sentence staff understand."""
+
+    def __init__(self, label=None, validators=None, **kwargs):
+        super().__init__(label, validators, format=LOCAL_MINUTES, **kwargs)
+
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            raise ValueError(_l("Enter a date and time, like 2026-09-18 19:00.")) from None
+
+
 def _choices(pairs) -> list[SelectChoice]:
     return [SelectChoice(value, label) for value, label in pairs]
 
@@ -100,19 +114,16 @@ class EventForm(FlaskForm):
         description=_l("The boutique or venue and its address: the map link searches for it."),
     )
     location_zh = StringField(_l("Place in Chinese"), filters=[strip], validators=[Length(max=200)])
-    starts_at = DateTimeLocalField(
+    starts_at = LocalDateTimeField(
         _l("Starts"),
-        format=LOCAL_MINUTES,
         validators=[InputRequired(_l("Enter the date and time it starts."))],
     )
-    ends_at = DateTimeLocalField(
+    ends_at = LocalDateTimeField(
         _l("Ends"),
-        format=LOCAL_MINUTES,
         validators=[InputRequired(_l("Enter the date and time it ends."))],
     )
-    rsvp_deadline = DateTimeLocalField(
+    rsvp_deadline = LocalDateTimeField(
         _l("Answers close"),
-        format=LOCAL_MINUTES,
         validators=[InputRequired(_l("Enter when answers close."))],
         description=_l("Members can answer and change their guests until then."),
     )

@@ -5,7 +5,14 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from flask import Flask
-from flask_babel import format_currency, format_date, format_datetime, format_decimal, format_time
+from flask_babel import (
+    format_currency,
+    format_date,
+    format_datetime,
+    format_decimal,
+    format_percent,
+    format_time,
+)
 
 from portal.services.programme.local_time import programme_zone
 from portal.services.programme.money import minor_to_decimal
@@ -53,6 +60,11 @@ def points(value: int | None) -> str:
 def number(value: int | None) -> str:
     """A count (members, rows, items) in the reader's locale: 1,234."""
     return format_decimal(value or 0)
+
+
+def percent(value: float | None) -> str:
+    """0.125 as "12.5%" (or "12,5 %"), in the reader's locale."""
+    return format_percent(value or 0, "#,##0.#%")
 
 
 def signed_points(value: int) -> str:
@@ -106,6 +118,7 @@ def install_filters(app: Flask) -> None:
         money_whole=money_whole,
         points=points,
         number=number,
+        percent=percent,
         signed_points=signed_points,
         local_date=local_date,
         local_datetime=local_datetime,

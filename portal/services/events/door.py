@@ -38,6 +38,15 @@ from portal.services.programme.local_time import local_date
 logger = logging.getLogger(__name__)
 
 SEARCH_RESULTS = 8
+ANSWER_CODES = (
+    "admitted",
+    "already_checked_in",
+    "waitlisted",
+    "not_on_list",
+    "wrong_event",
+    "unknown_card",
+    "not_our_card",
+)
 
 
 @dataclass
