@@ -243,8 +243,6 @@ def _after(found: Event, answer: door.DoorAnswer):
         args["member"] = answer.member.id
     if answer.other_event is not None:
         args["other"] = answer.other_event.id
-    if answer.code == "admitted":
-        flash(_("%(name)s is checked in.", name=answer.member.name), "success")
     return redirect(url_for("admin.checkin", **args), 303)
 
 
