@@ -126,3 +126,31 @@ def test_cancelling_without_javascript_goes_through_the_confirmation_page(
     expect(page.get_by_role("heading", name=re.compile("Give up your place"))).to_be_visible()
     page.get_by_role("button", name="Yes, cancel").click()
     expect(page.locator(".event-status")).to_have_text("Cancelled")
+
+
+def test_staff_add_an_event_and_see_its_guest_list_on_a_laptop(salon, live_server, open_page):
+    event, first, _second, staff = salon
+    from tests.events_support import rsvp
+
+    rsvp(first, event, guests=1)
+    db.session.commit()
+    laptop = open_page("laptop")
+    sign_in_from_start(laptop, live_server, staff.email, DEFAULT_PASSWORD, landing="/admin/events")
+    check_page(laptop, "admin-events")
+    laptop.get_by_role("button", name="Add an event").click()
+    laptop.locator("#title").fill("Pearl-knotting workshop")
+    laptop.locator("#kind").select_option("workshop")
+    laptop.locator("#location").fill("Hangzhou Tower boutique")
+    laptop.locator("#starts_at").fill("2027-03-05T14:00")
+    laptop.locator("#ends_at").fill("2027-03-05T16:00")
+    laptop.locator("#rsvp_deadline").fill("2027-03-04T12:00")
+    laptop.locator("#capacity").fill("12")
+    check_page(laptop, "admin-event-new")
+    laptop.get_by_role("button", name="Save the event").click()
+    expect(laptop.get_by_role("heading", name="Pearl-knotting workshop", level=1)).to_be_visible()
+    expect(laptop.locator("#starts_at")).to_have_value("2027-03-05T14:00")
+
+    laptop.goto(live_server.url(f"/admin/events/{event.id}"))
+    row = laptop.locator("tr", has_text="Ana First")
+    expect(row).to_contain_text("Confirmed")
+    check_page(laptop, "admin-event-guests")
