@@ -14,7 +14,6 @@ from portal.models import EventRsvp, Member, Notification
 from tests.browser.checks import check_page
 from tests.browser.flows import sign_in_from_start
 from tests.conftest import DEFAULT_PASSWORD
-from tests.events_support import make_event
 
 pytestmark = pytest.mark.browser
 
@@ -25,13 +24,13 @@ def app_overrides():
 
 
 @pytest.fixture
-def salon(app, create_member):
+def salon(app, create_member, create_event):
     first = create_member(name="Ana First", email="ana.first@example.com")
     second = create_member(
         name="Bea Second", email="bea.second@example.com", phone="+86 139 2222 3333"
     )
     staff = create_member(name="Door Staff", email="door.staff@example.com", role="staff")
-    event = make_event(capacity=3, max_guests=2, attendance_points=200)
+    event = create_event(capacity=3, max_guests=2, attendance_points=200)
     db.session.commit()
     return event, first, second, staff
 
@@ -110,10 +109,9 @@ def test_rsvp_waitlist_promotion_and_check_in_at_the_door_on_phones(salon, live_
 
 
 def test_cancelling_without_javascript_goes_through_the_confirmation_page(
-    salon, live_server, open_page
+    salon, live_server, open_page, rsvp
 ):
     event, first, _second, _staff = salon
-    from tests.events_support import rsvp
 
     rsvp(first, event)
     db.session.commit()
@@ -128,9 +126,8 @@ def test_cancelling_without_javascript_goes_through_the_confirmation_page(
     expect(page.locator(".event-status")).to_have_text("Cancelled")
 
 
-def test_staff_add_an_event_and_see_its_guest_list_on_a_laptop(salon, live_server, open_page):
+def test_staff_add_an_event_and_see_its_guest_list_on_a_laptop(salon, live_server, open_page, rsvp):
     event, first, _second, staff = salon
-    from tests.events_support import rsvp
 
     rsvp(first, event, guests=1)
     db.session.commit()

@@ -11,8 +11,7 @@ import pytest
 
 from portal.extensions import db
 from portal.models import AuditEntry, Event, EventRsvp, LedgerEntry, Member, Notification
-from tests.conftest import form_post
-from tests.events_support import make_event, rsvp, statuses
+from tests.conftest import form_post, party_statuses
 
 
 def post(client, url, data=None, **kwargs):
@@ -39,8 +38,8 @@ EVENT_FORM = {
 }
 
 
-def test_members_get_403_and_visitors_sign_in_first(client, login, clock):
-    event = make_event()
+def test_members_get_403_and_visitors_sign_in_first(client, login, clock, create_event):
+    event = create_event()
     paths = [
         "/admin/events",
         "/admin/events/new",
@@ -91,9 +90,9 @@ def test_a_bad_event_form_answers_422_beside_the_field(client, login, clock, cha
 
 
 def test_lowering_the_capacity_below_the_places_taken_is_refused_with_the_numbers(
-    client, login, create_member, clock
+    client, login, create_member, clock, create_event, rsvp
 ):
-    event = make_event(capacity=10, max_guests=2)
+    event = create_event(capacity=10, max_guests=2)
     rsvp(create_member(), event, guests=2)
     rsvp(create_member(), event, guests=1)  # 5 places taken
     login("staff")
@@ -114,8 +113,10 @@ def test_lowering_the_capacity_below_the_places_taken_is_refused_with_the_number
     assert db.session.get(Event, event.id).capacity == 5
 
 
-def test_cancelling_an_event_tells_everyone_who_answered(client, login, create_member, clock):
-    event = make_event(capacity=1)
+def test_cancelling_an_event_tells_everyone_who_answered(
+    client, login, create_member, clock, create_event, rsvp
+):
+    event = create_event(capacity=1)
     first, second = create_member(name="First"), create_member(name="Second")
     rsvp(first, event)
     rsvp(second, event)  # waiting
@@ -131,8 +132,10 @@ def test_cancelling_an_event_tells_everyone_who_answered(client, login, create_m
     assert again.status_code == 409
 
 
-def test_the_guest_list_and_its_csv_are_safe_in_a_spreadsheet(client, login, create_member, clock):
-    event = make_event()
+def test_the_guest_list_and_its_csv_are_safe_in_a_spreadsheet(
+    client, login, create_member, clock, create_event, rsvp
+):
+    event = create_event()
     sly = create_member(name='=HYPERLINK("http://evil")', email="sly@example.com")
     plain = create_member(name="Plain Name", phone="+86 139 0000 0000")
     rsvp(sly, event, guests=1)
@@ -152,18 +155,18 @@ def test_the_guest_list_and_its_csv_are_safe_in_a_spreadsheet(client, login, cre
 
 
 def test_staff_cancel_a_party_and_the_next_on_the_waitlist_gets_the_place(
-    client, login, create_member, clock
+    client, login, create_member, clock, create_event, rsvp
 ):
-    event = make_event(capacity=1)
+    event = create_event(capacity=1)
     party = rsvp(create_member(name="Going"), event)
     rsvp(create_member(name="Waiting"), event)
-    other_event = make_event(title="Another")
+    other_event = create_event(title="Another")
     login("staff")
     wrong = post(client, f"/admin/events/{other_event.id}/parties/{party.id}/cancel")
     assert wrong.status_code == 404
     response = post(client, f"/admin/events/{event.id}/parties/{party.id}/cancel")
     assert response.status_code == 303
-    assert statuses(event) == {"Going": "cancelled", "Waiting": "confirmed"}
+    assert party_statuses(event) == {"Going": "cancelled", "Waiting": "confirmed"}
     assert db.session.query(AuditEntry).filter_by(action="event.party_cancel").count() == 1
 
 
@@ -171,8 +174,8 @@ def test_staff_cancel_a_party_and_the_next_on_the_waitlist_gets_the_place(
 
 
 @pytest.fixture
-def door(create_member, clock):
-    event = make_event(capacity=4, max_guests=2, attendance_points=120)
+def door(create_member, clock, create_event, rsvp):
+    event = create_event(capacity=4, max_guests=2, attendance_points=120)
     guest = create_member(name="Anna Guest", phone="+86 138 1111 2222")
     party = rsvp(guest, event, guests=1)
     clock.set(event.starts_at - timedelta(minutes=10))
@@ -253,9 +256,9 @@ def test_cards_not_on_the_list_or_not_ours_get_a_clear_answer_and_a_walk_in(
     assert response.status_code == 422
 
 
-def test_a_party_of_another_event_is_not_found_at_this_door(client, login, door):
+def test_a_party_of_another_event_is_not_found_at_this_door(client, login, door, create_event):
     event, _guest, party = door
-    other = make_event(title="Other")
+    other = create_event(title="Other")
     login("staff")
     assert post(client, f"/admin/events/{other.id}/checkin/{party.id}").status_code == 404
     assert post(client, f"/admin/events/{other.id}/checkin/{party.id}/undo").status_code == 404
@@ -263,12 +266,12 @@ def test_a_party_of_another_event_is_not_found_at_this_door(client, login, door)
 
 
 def test_the_staff_list_shows_confirmed_waitlisted_capacity_and_the_no_show_rate(
-    client, login, create_member, staff, clock
+    client, login, create_member, staff, clock, create_event, rsvp
 ):
     from portal.services.events.door import check_in
     from portal.services.events.reminders import mark_no_shows
 
-    event = make_event(title="Past salon", capacity=10)
+    event = create_event(title="Past salon", capacity=10)
     parties = [rsvp(create_member(), event, guests=1) for _ in range(4)]
     clock.set(event.starts_at)
     for party in parties[:3]:

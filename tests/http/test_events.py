@@ -10,8 +10,7 @@ from icalendar import Calendar
 
 from portal.extensions import db
 from portal.models import Event, EventRsvp, Member
-from tests.conftest import form_post
-from tests.events_support import make_event, rsvp, statuses
+from tests.conftest import form_post, party_statuses
 
 
 @pytest.fixture
@@ -27,8 +26,8 @@ def page_text(response) -> str:
     return response.get_data(as_text=True)
 
 
-def test_member_pages_need_a_sign_in(client, clock):
-    event = make_event()
+def test_member_pages_need_a_sign_in(client, clock, create_event):
+    event = create_event()
     for path in ("/events", f"/events/{event.id}", f"/events/{event.id}/calendar.ics"):
         response = client.get(path)
         assert response.status_code == 302
@@ -36,15 +35,15 @@ def test_member_pages_need_a_sign_in(client, clock):
 
 
 def test_the_list_shows_places_the_waitlist_the_tier_needed_and_the_members_status(
-    client, signed_in, create_member, clock
+    client, signed_in, create_member, clock, create_event, rsvp
 ):
-    open_event = make_event(title="Trend show", kind="trend_show", capacity=30)
-    full = make_event(title="Launch evening", kind="launch", capacity=1)
+    open_event = create_event(title="Trend show", kind="trend_show", capacity=30)
+    full = create_event(title="Launch evening", kind="launch", capacity=1)
     rsvp(create_member(), full)
-    make_event(title="Gold salon", min_tier="gold")
-    mine = make_event(title="Watch workshop", kind="workshop")
+    create_event(title="Gold salon", min_tier="gold")
+    mine = create_event(title="Watch workshop", kind="workshop")
     rsvp(signed_in, mine, guests=1)
-    make_event(title="Last year's show", starts_at=clock.now() - timedelta(days=30))
+    create_event(title="Last year's show", starts_at=clock.now() - timedelta(days=30))
 
     text = page_text(client.get("/events"))
 
@@ -57,10 +56,10 @@ def test_the_list_shows_places_the_waitlist_the_tier_needed_and_the_members_stat
 
 
 def test_an_event_page_says_the_time_in_the_programmes_zone_and_links_a_map(
-    client, signed_in, clock
+    client, signed_in, clock, create_event
 ):
     # 11:00 UTC is 19:00 in Shanghai.
-    event = make_event(starts_at=datetime(2026, 6, 22, 11, 0, tzinfo=UTC))
+    event = create_event(starts_at=datetime(2026, 6, 22, 11, 0, tzinfo=UTC))
     text = page_text(client.get(f"/events/{event.id}"))
     assert "7:00\u202fPM" in text or "7:00 PM" in text
     assert "https://www.openstreetmap.org/search?query=Shanghai+IFC" in text
@@ -68,8 +67,8 @@ def test_an_event_page_says_the_time_in_the_programmes_zone_and_links_a_map(
     assert client.get("/events/99999").status_code == 404
 
 
-def test_an_rsvp_with_guests_confirms_the_party(client, signed_in, clock):
-    event = make_event(max_guests=2)
+def test_an_rsvp_with_guests_confirms_the_party(client, signed_in, clock, create_event):
+    event = create_event(max_guests=2)
     response = post(client, f"/events/{event.id}/rsvp", {"guests": "2"})
     assert response.status_code == 303
     assert response.headers["Location"] == f"/events/{event.id}"
@@ -89,9 +88,9 @@ def test_an_rsvp_with_guests_confirms_the_party(client, signed_in, clock):
     ],
 )
 def test_guests_outside_the_rule_are_refused_beside_the_field(
-    client, signed_in, clock, guests, message
+    client, signed_in, clock, guests, message, create_event
 ):
-    event = make_event(max_guests=2)
+    event = create_event(max_guests=2)
     response = post(client, f"/events/{event.id}/rsvp", {"guests": guests})
     assert response.status_code == 422
     assert message in page_text(response)
@@ -99,9 +98,9 @@ def test_guests_outside_the_rule_are_refused_beside_the_field(
 
 
 def test_a_full_event_puts_the_member_on_the_waitlist_with_their_position(
-    client, signed_in, create_member, clock
+    client, signed_in, create_member, clock, create_event, rsvp
 ):
-    event = make_event(capacity=1)
+    event = create_event(capacity=1)
     rsvp(create_member(), event)
     response = post(client, f"/events/{event.id}/rsvp", {"guests": "0"})
     assert response.status_code == 303
@@ -111,9 +110,9 @@ def test_a_full_event_puts_the_member_on_the_waitlist_with_their_position(
 
 
 def test_the_page_says_before_sending_how_many_guests_keep_the_place(
-    client, signed_in, create_member, clock
+    client, signed_in, create_member, clock, create_event, rsvp
 ):
-    event = make_event(capacity=4, max_guests=3)
+    event = create_event(capacity=4, max_guests=3)
     rsvp(signed_in, event, guests=1)
     rsvp(create_member(), event)  # 3 of 4 taken
     text = page_text(client.get(f"/events/{event.id}"))
@@ -123,11 +122,13 @@ def test_the_page_says_before_sending_how_many_guests_keep_the_place(
     assert 'data-confirmed-up-to="2"' in text
 
 
-def test_refusals_of_the_rules_answer_409_with_the_reason(client, signed_in, clock):
-    late = make_event(rsvp_deadline=clock.now() - timedelta(minutes=1))
-    gold = make_event(min_tier="gold")
-    cancelled = make_event(status="cancelled")
-    twice = make_event()
+def test_refusals_of_the_rules_answer_409_with_the_reason(
+    client, signed_in, clock, create_event, rsvp
+):
+    late = create_event(rsvp_deadline=clock.now() - timedelta(minutes=1))
+    gold = create_event(min_tier="gold")
+    cancelled = create_event(cancelled=True)
+    twice = create_event()
     rsvp(signed_in, twice, guests=1)
     cases = [
         (late, "Answers closed on"),
@@ -141,17 +142,17 @@ def test_refusals_of_the_rules_answer_409_with_the_reason(client, signed_in, clo
         assert message in page_text(response)
 
 
-def test_an_rsvp_without_the_csrf_token_is_refused(client, signed_in, clock):
-    event = make_event()
+def test_an_rsvp_without_the_csrf_token_is_refused(client, signed_in, clock, create_event):
+    event = create_event()
     response = client.post(f"/events/{event.id}/rsvp", data={"guests": "0"})
     assert response.status_code == 400
     assert db.session.query(EventRsvp).count() == 0
 
 
 def test_without_javascript_cancelling_goes_through_a_confirmation_page(
-    client, signed_in, create_member, clock
+    client, signed_in, create_member, clock, create_event, rsvp
 ):
-    event = make_event(capacity=1)
+    event = create_event(capacity=1)
     rsvp(signed_in, event)
     waiting = create_member(name="Next In Line")
     rsvp(waiting, event)
@@ -159,27 +160,29 @@ def test_without_javascript_cancelling_goes_through_a_confirmation_page(
     asked = post(client, f"/events/{event.id}/cancel")
     assert asked.status_code == 200
     assert "Give up your place at" in page_text(asked)
-    assert statuses(event)["Lin Mei"] == "confirmed"
+    assert party_statuses(event)["Lin Mei"] == "confirmed"
 
     done = post(client, f"/events/{event.id}/cancel", {"confirmed": "yes"})
     assert done.status_code == 303
-    assert statuses(event) == {"Lin Mei": "cancelled", "Next In Line": "confirmed"}
+    assert party_statuses(event) == {"Lin Mei": "cancelled", "Next In Line": "confirmed"}
 
     again = post(client, f"/events/{event.id}/cancel", {"confirmed": "yes"})
     assert again.status_code == 409
     assert "You already cancelled your answer." in page_text(again)
 
 
-def test_with_htmx_the_hx_confirm_was_the_question_so_the_post_cancels(client, signed_in, clock):
-    event = make_event()
+def test_with_htmx_the_hx_confirm_was_the_question_so_the_post_cancels(
+    client, signed_in, clock, create_event, rsvp
+):
+    event = create_event()
     rsvp(signed_in, event)
     response = post(client, f"/events/{event.id}/cancel", headers={"HX-Request": "true"})
     assert response.status_code == 303
-    assert statuses(event)["Lin Mei"] == "cancelled"
+    assert party_statuses(event)["Lin Mei"] == "cancelled"
 
 
-def test_the_cancel_button_asks_with_hx_confirm(client, signed_in, clock):
-    event = make_event()
+def test_the_cancel_button_asks_with_hx_confirm(client, signed_in, clock, create_event, rsvp):
+    event = create_event()
     rsvp(signed_in, event)
     text = page_text(client.get(f"/events/{event.id}"))
     assert 'hx-confirm="Give up your place at Coloured stones salon?"' in text
@@ -193,9 +196,9 @@ def _calendar(client, event) -> Calendar:
 
 
 def test_the_calendar_file_parses_keeps_its_uid_and_its_sequence_rises_after_an_edit(
-    client, signed_in, clock
+    client, signed_in, clock, create_event, rsvp
 ):
-    event = make_event(starts_at=datetime(2026, 6, 22, 11, 0, tzinfo=UTC))
+    event = create_event(starts_at=datetime(2026, 6, 22, 11, 0, tzinfo=UTC))
     rsvp(signed_in, event)
 
     first = _calendar(client, event)
@@ -222,8 +225,10 @@ def test_the_calendar_file_parses_keeps_its_uid_and_its_sequence_rises_after_an_
     assert str(changed["LOCATION"]) == "Beijing SKP boutique"
 
 
-def test_a_cancelled_events_calendar_file_cancels_the_entry(client, signed_in, clock):
-    event = make_event()
+def test_a_cancelled_events_calendar_file_cancels_the_entry(
+    client, signed_in, clock, create_event, rsvp
+):
+    event = create_event()
     rsvp(signed_in, event)
     from portal.services.events.editing import cancel_event
 

@@ -10,17 +10,20 @@ from sqlalchemy import func, select
 from portal.extensions import db
 from portal.models import EventRsvp, LedgerEntry, Member
 from portal.services.events.allocation import places_taken
-from tests import rewards_support
-from tests.conftest import csrf_token_from
-from tests.events_support import make_event, rsvp
+from tests.conftest import csrf_token_from, served
 from tests.http.test_rewards_concurrency import THREADS, Browser, _fire_together, _settle
-
-live_server = rewards_support.live_server  # the fixture
 
 
 @pytest.fixture
 def app_overrides():
     return {"RATELIMIT_ENABLED": False}
+
+
+@pytest.fixture
+def live_server(app):
+    """The test's app served by a threaded werkzeug server: "127.0.0.1:<port>"."""
+    with served(app) as base_url:
+        yield base_url.removeprefix("http://")
 
 
 def _signed_in(live_server, email: str, page: str) -> tuple[Browser, str]:
@@ -31,10 +34,12 @@ def _signed_in(live_server, email: str, page: str) -> tuple[Browser, str]:
     return browser, csrf_token_from(html)
 
 
-def test_many_members_for_the_last_places_never_overbook(app, live_server, create_member):
+def test_many_members_for_the_last_places_never_overbook(
+    app, live_server, create_member, create_event
+):
     # 3 places; each of 8 members asks for a party of 2: one fits, then one place is left that
     # no party of 2 fits.
-    event = make_event(capacity=3, max_guests=2)
+    event = create_event(capacity=3, max_guests=2)
     event_id = event.id
     emails = [create_member().email for _ in range(THREADS)]
     _settle()
@@ -53,8 +58,8 @@ def test_many_members_for_the_last_places_never_overbook(app, live_server, creat
     assert places_taken(db.session.get(type(event), event_id)) == 2
 
 
-def test_single_places_fill_exactly_to_the_capacity(app, live_server, create_member):
-    event = make_event(capacity=3, max_guests=0)
+def test_single_places_fill_exactly_to_the_capacity(app, live_server, create_member, create_event):
+    event = create_event(capacity=3, max_guests=0)
     event_id = event.id
     emails = [create_member().email for _ in range(THREADS)]
     _settle()
@@ -81,9 +86,9 @@ def test_single_places_fill_exactly_to_the_capacity(app, live_server, create_mem
 
 
 def test_the_same_check_in_from_phones_at_once_admits_once_and_credits_once(
-    app, live_server, create_member, member
+    app, live_server, create_member, member, create_event, rsvp
 ):
-    event = make_event(attendance_points=300)
+    event = create_event(attendance_points=300)
     party = rsvp(member, event, guests=1)
     event_id, party_id, member_id = event.id, party.id, member.id
     staff_emails = [create_member(role="staff").email for _ in range(THREADS)]

@@ -20,7 +20,7 @@ from portal.services.events.allocation import (
     waitlist_position,
 )
 from portal.services.events.editing import CapacityBelowTaken, EventChanges, update_event
-from tests.events_support import make_event, rsvp, statuses
+from tests.conftest import party_statuses
 
 
 @pytest.fixture
@@ -49,8 +49,10 @@ def changes_of(event: Event, **overrides) -> EventChanges:
     return EventChanges(**values)
 
 
-def test_parties_are_confirmed_while_places_last_then_wait_in_arrival_order(people, clock):
-    event = make_event(capacity=3, max_guests=2)
+def test_parties_are_confirmed_while_places_last_then_wait_in_arrival_order(
+    people, clock, create_event, rsvp
+):
+    event = create_event(capacity=3, max_guests=2)
     assert rsvp(people["Ana"], event, guests=1).status == "confirmed"
     clock.advance(minutes=1)
     assert rsvp(people["Bo"], event).status == "confirmed"
@@ -63,7 +65,7 @@ def test_parties_are_confirmed_while_places_last_then_wait_in_arrival_order(peop
 
     cancel(people["Bo"], event)
 
-    assert statuses(event) == {
+    assert party_statuses(event) == {
         "Ana": "confirmed",
         "Bo": "cancelled",
         "Chen": "confirmed",
@@ -75,8 +77,10 @@ def test_parties_are_confirmed_while_places_last_then_wait_in_arrival_order(peop
     assert told.kind == "event_confirmed" and told.link_args == {"event_id": event.id}
 
 
-def test_a_party_too_large_is_skipped_for_the_next_that_fits_and_keeps_its_position(people, clock):
-    event = make_event(capacity=4, max_guests=2)
+def test_a_party_too_large_is_skipped_for_the_next_that_fits_and_keeps_its_position(
+    people, clock, create_event, rsvp
+):
+    event = create_event(capacity=4, max_guests=2)
     rsvp(people["Ana"], event, guests=1)  # 2 places
     clock.advance(minutes=1)
     rsvp(people["Bo"], event, guests=1)  # 2 places: full
@@ -89,29 +93,31 @@ def test_a_party_too_large_is_skipped_for_the_next_that_fits_and_keeps_its_posit
 
     cancel(people["Ana"], event)  # 2 places free: Chen's 3 do not fit
 
-    assert statuses(event)["Chen"] == "waitlisted"
-    assert statuses(event)["Dai"] == "confirmed"
-    assert statuses(event)["Eli"] == "confirmed"
+    assert party_statuses(event)["Chen"] == "waitlisted"
+    assert party_statuses(event)["Dai"] == "confirmed"
+    assert party_statuses(event)["Eli"] == "confirmed"
     assert position(people["Chen"], event) == 1
 
     cancel(people["Dai"], event)  # 1 place: still not enough for Chen, nobody else waits
-    assert statuses(event)["Chen"] == "waitlisted"
+    assert party_statuses(event)["Chen"] == "waitlisted"
     cancel(people["Eli"], event)  # 2 places
-    assert statuses(event)["Chen"] == "waitlisted"
+    assert party_statuses(event)["Chen"] == "waitlisted"
     cancel(people["Bo"], event)  # 4 places: Chen's party of 3 comes in
-    assert statuses(event)["Chen"] == "confirmed"
+    assert party_statuses(event)["Chen"] == "confirmed"
     assert places_taken(event) == 3
 
 
-def test_guests_count_against_the_capacity(people, clock):
-    event = make_event(capacity=3, max_guests=2)
+def test_guests_count_against_the_capacity(people, clock, create_event, rsvp):
+    event = create_event(capacity=3, max_guests=2)
     assert rsvp(people["Ana"], event, guests=2).status == "confirmed"
     assert places_taken(event) == 3
     assert rsvp(people["Bo"], event).status == "waitlisted"
 
 
-def test_a_newcomer_who_fits_is_confirmed_though_a_larger_party_waits(people, clock):
-    event = make_event(capacity=3, max_guests=2)
+def test_a_newcomer_who_fits_is_confirmed_though_a_larger_party_waits(
+    people, clock, create_event, rsvp
+):
+    event = create_event(capacity=3, max_guests=2)
     rsvp(people["Ana"], event, guests=1)
     clock.advance(minutes=1)
     assert rsvp(people["Bo"], event, guests=2).status == "waitlisted"  # 3 > 1 left
@@ -120,8 +126,10 @@ def test_a_newcomer_who_fits_is_confirmed_though_a_larger_party_waits(people, cl
     assert position(people["Bo"], event) == 1
 
 
-def test_a_capacity_increase_confirms_the_waitlist_in_order(people, clock, staff):
-    event = make_event(capacity=1, max_guests=2)
+def test_a_capacity_increase_confirms_the_waitlist_in_order(
+    people, clock, staff, create_event, rsvp
+):
+    event = create_event(capacity=1, max_guests=2)
     rsvp(people["Ana"], event)
     for name in ("Bo", "Chen", "Dai"):
         clock.advance(minutes=1)
@@ -131,7 +139,7 @@ def test_a_capacity_increase_confirms_the_waitlist_in_order(people, clock, staff
     update_event(db.session.get(Event, event.id), changes_of(event, capacity=3), staff=staff)
     db.session.commit()
 
-    assert statuses(event) == {
+    assert party_statuses(event) == {
         "Ana": "confirmed",
         "Bo": "confirmed",
         "Chen": "waitlisted",
@@ -141,9 +149,9 @@ def test_a_capacity_increase_confirms_the_waitlist_in_order(people, clock, staff
 
 
 def test_capacity_cannot_go_below_the_places_taken_and_the_refusal_has_the_numbers(
-    people, clock, staff
+    people, clock, staff, create_event, rsvp
 ):
-    event = make_event(capacity=10, max_guests=2)
+    event = create_event(capacity=10, max_guests=2)
     rsvp(people["Ana"], event, guests=2)
     rsvp(people["Bo"], event, guests=1)  # 5 places taken
 
@@ -157,22 +165,22 @@ def test_capacity_cannot_go_below_the_places_taken_and_the_refusal_has_the_numbe
     assert db.session.get(Event, event.id).capacity == 5
 
 
-def test_fewer_guests_free_places_for_the_waitlist(people, clock):
-    event = make_event(capacity=3, max_guests=2)
+def test_fewer_guests_free_places_for_the_waitlist(people, clock, create_event, rsvp):
+    event = create_event(capacity=3, max_guests=2)
     rsvp(people["Ana"], event, guests=2)
     clock.advance(minutes=1)
     rsvp(people["Bo"], event)
-    assert statuses(event)["Bo"] == "waitlisted"
+    assert party_statuses(event)["Bo"] == "waitlisted"
 
     assert rsvp(people["Ana"], event, guests=1).status == "confirmed"
 
-    assert statuses(event) == {"Ana": "confirmed", "Bo": "confirmed"}
+    assert party_statuses(event) == {"Ana": "confirmed", "Bo": "confirmed"}
 
 
 def test_more_guests_keep_the_place_when_they_fit_else_move_to_the_end_of_the_waitlist(
-    people, clock
+    people, clock, create_event, rsvp
 ):
-    event = make_event(capacity=4, max_guests=2)
+    event = create_event(capacity=4, max_guests=2)
     rsvp(people["Ana"], event)
     clock.advance(minutes=1)
     rsvp(people["Bo"], event, guests=1)  # 3 taken, 1 left
@@ -189,12 +197,12 @@ def test_more_guests_keep_the_place_when_they_fit_else_move_to_the_end_of_the_wa
 
     assert moved.status == "waitlisted"
     # Ana's 2 freed places went to Chen, who was waiting before Ana asked for more.
-    assert statuses(event) == {"Ana": "waitlisted", "Bo": "confirmed", "Chen": "confirmed"}
+    assert party_statuses(event) == {"Ana": "waitlisted", "Bo": "confirmed", "Chen": "confirmed"}
     assert position(people["Ana"], event) == 1
 
 
-def test_guests_outside_zero_to_the_maximum_are_refused(people, clock):
-    event = make_event(max_guests=2)
+def test_guests_outside_zero_to_the_maximum_are_refused(people, clock, create_event, rsvp):
+    event = create_event(max_guests=2)
     for guests in (-1, 3):
         with pytest.raises(GuestsInvalid) as refused:
             rsvp(people["Ana"], event, guests=guests)
@@ -203,8 +211,10 @@ def test_guests_outside_zero_to_the_maximum_are_refused(people, clock):
     assert rsvp(people["Ana"], event, guests=2).status == "confirmed"
 
 
-def test_answering_is_refused_after_the_deadline_but_not_at_its_last_minute(people, clock):
-    event = make_event()
+def test_answering_is_refused_after_the_deadline_but_not_at_its_last_minute(
+    people, clock, create_event, rsvp
+):
+    event = create_event()
     clock.set(event.rsvp_deadline - timedelta(minutes=1))
     assert rsvp(people["Ana"], event).status == "confirmed"
     clock.set(event.rsvp_deadline)
@@ -213,33 +223,34 @@ def test_answering_is_refused_after_the_deadline_but_not_at_its_last_minute(peop
     assert refused.value.code == "deadline_passed"
 
 
-def test_members_below_the_events_tier_cannot_answer(people, clock, create_member):
-    event = make_event(min_tier="gold")
+def test_members_below_the_events_tier_cannot_answer(clock, create_member, create_event, rsvp):
+    event = create_event(min_tier="gold")
+    silver = create_member(name="Silver Member", tier="silver")
     with pytest.raises(EventRefused) as refused:
-        rsvp(people["Ana"], event)
+        rsvp(silver, event)
     assert refused.value.code == "below_tier"
     db.session.rollback()
-    gold = create_member(name="Gold Member")
-    gold.tier_code = "gold"
-    db.session.commit()
-    assert rsvp(gold, event).status == "confirmed"
+    assert rsvp(create_member(name="Gold Member", tier="gold"), event).status == "confirmed"
+    assert rsvp(create_member(name="Diamond Member", tier="diamond"), event).status == "confirmed"
 
 
-def test_answering_twice_cancelled_and_past_events_are_refused(people, clock, staff):
-    event = make_event()
+def test_answering_twice_cancelled_and_past_events_are_refused(
+    people, clock, staff, create_event, rsvp
+):
+    event = create_event()
     rsvp(people["Ana"], event, guests=1)
     with pytest.raises(EventRefused) as twice:
         rsvp(people["Ana"], event, guests=1)
     assert twice.value.code == "already_answered"
     db.session.rollback()
 
-    cancelled = make_event(status="cancelled")
+    cancelled = create_event(cancelled=True)
     with pytest.raises(EventRefused) as refused:
         rsvp(people["Bo"], cancelled)
     assert refused.value.code == "cancelled"
     db.session.rollback()
 
-    past = make_event(
+    past = create_event(
         starts_at=clock.now() - timedelta(hours=3),
         rsvp_deadline=clock.now() - timedelta(days=2),
     )
@@ -248,8 +259,8 @@ def test_answering_twice_cancelled_and_past_events_are_refused(people, clock, st
     assert refused.value.code == "started"
 
 
-def test_cancelling_twice_or_after_the_start_is_refused(people, clock):
-    event = make_event()
+def test_cancelling_twice_or_after_the_start_is_refused(people, clock, create_event, rsvp):
+    event = create_event()
     rsvp(people["Ana"], event)
     cancel(people["Ana"], event)
     with pytest.raises(EventRefused) as twice:
@@ -264,8 +275,8 @@ def test_cancelling_twice_or_after_the_start_is_refused(people, clock):
     assert late.value.code == "started"
 
 
-def test_answering_again_after_cancelling_joins_at_the_end(people, clock):
-    event = make_event(capacity=1)
+def test_answering_again_after_cancelling_joins_at_the_end(people, clock, create_event, rsvp):
+    event = create_event(capacity=1)
     rsvp(people["Ana"], event)
     clock.advance(minutes=1)
     rsvp(people["Bo"], event)
@@ -280,8 +291,10 @@ def test_answering_again_after_cancelling_joins_at_the_end(people, clock):
     assert db.session.query(EventRsvp).count() == 3  # one row per member and event
 
 
-def test_a_staff_cancellation_of_a_party_tells_the_member_and_fills_the_place(people, clock, staff):
-    event = make_event(capacity=1)
+def test_a_staff_cancellation_of_a_party_tells_the_member_and_fills_the_place(
+    people, clock, staff, create_event, rsvp
+):
+    event = create_event(capacity=1)
     first = rsvp(people["Ana"], event)
     clock.advance(minutes=1)
     rsvp(people["Bo"], event)
@@ -289,18 +302,20 @@ def test_a_staff_cancellation_of_a_party_tells_the_member_and_fills_the_place(pe
     cancel_party(db.session.get(EventRsvp, first.id), staff)
     db.session.commit()
 
-    assert statuses(event) == {"Ana": "cancelled", "Bo": "confirmed"}
+    assert party_statuses(event) == {"Ana": "cancelled", "Bo": "confirmed"}
     kinds = {n.kind for n in db.session.query(Notification).filter_by(member_id=people["Ana"].id)}
     assert "event_party_cancelled" in kinds
     with pytest.raises(EventRefused):
         cancel_party(db.session.get(EventRsvp, first.id), staff)
 
 
-def test_nobody_is_moved_from_the_waitlist_once_the_event_has_started(people, clock, staff):
-    event = make_event(capacity=1)
+def test_nobody_is_moved_from_the_waitlist_once_the_event_has_started(
+    people, clock, staff, create_event, rsvp
+):
+    event = create_event(capacity=1)
     first = rsvp(people["Ana"], event)
     rsvp(people["Bo"], event)
     clock.set(event.starts_at + timedelta(minutes=5))
     cancel_party(db.session.get(EventRsvp, first.id), staff)
     db.session.commit()
-    assert statuses(event)["Bo"] == "waitlisted"
+    assert party_statuses(event)["Bo"] == "waitlisted"

@@ -11,9 +11,9 @@ from portal.extensions import db
 from portal.models import Event, EventRsvp, LedgerEntry, Member, Notification, OutboxMessage
 from portal.services.events.allocation import EventRefused
 from portal.services.events.door import admit_walk_in, check_in, check_in_card, undo_check_in
+from portal.services.events.editing import cancel_event
 from portal.services.events.reminders import mark_no_shows, send_event_reminders
 from portal.services.points.ledger import ledger_sum
-from tests.events_support import make_event, rsvp
 
 
 def fresh(model, ident):
@@ -30,8 +30,10 @@ def event_points(member) -> list[int]:
     ]
 
 
-def test_a_check_in_admits_the_party_and_earns_the_points_once(member, staff, clock):
-    event = make_event(attendance_points=150)
+def test_a_check_in_admits_the_party_and_earns_the_points_once(
+    member, staff, clock, create_event, rsvp
+):
+    event = create_event(attendance_points=150)
     party = rsvp(member, event, guests=2)
 
     answer = check_in(fresh(Event, event.id), fresh(EventRsvp, party.id), staff)
@@ -47,9 +49,9 @@ def test_a_check_in_admits_the_party_and_earns_the_points_once(member, staff, cl
 
 
 def test_undoing_a_check_in_reverses_the_points_and_a_new_check_in_earns_them_again(
-    member, staff, clock
+    member, staff, clock, create_event, rsvp
 ):
-    event = make_event(attendance_points=150)
+    event = create_event(attendance_points=150)
     party = rsvp(member, event)
     check_in(fresh(Event, event.id), fresh(EventRsvp, party.id), staff)
     db.session.commit()
@@ -69,13 +71,15 @@ def test_undoing_a_check_in_reverses_the_points_and_a_new_check_in_earns_them_ag
     assert fresh(Member, member.id).points_balance == 150 == ledger_sum(member)
 
 
-def test_cards_at_the_door_get_an_unmistakable_answer(member, staff, create_member, clock):
-    event = make_event(capacity=1)
+def test_cards_at_the_door_get_an_unmistakable_answer(
+    member, staff, create_member, clock, create_event, rsvp
+):
+    event = create_event(capacity=1)
     rsvp(member, event)
     waiting = create_member(name="Waiting Member")
     rsvp(waiting, event)
     stranger = create_member(name="Not Invited")
-    elsewhere = make_event(title="Watch workshop", starts_at=event.starts_at + timedelta(hours=3))
+    elsewhere = create_event(title="Watch workshop", starts_at=event.starts_at + timedelta(hours=3))
     elsewhere_guest = create_member(name="Other Guest")
     rsvp(elsewhere_guest, elsewhere)
 
@@ -98,8 +102,10 @@ def test_cards_at_the_door_get_an_unmistakable_answer(member, staff, create_memb
     assert answer(unused + luhn_check_digit(unused)) == "unknown_card"
 
 
-def test_a_walk_in_is_admitted_only_while_places_are_left(member, staff, create_member, clock):
-    event = make_event(capacity=3, max_guests=2, attendance_points=50)
+def test_a_walk_in_is_admitted_only_while_places_are_left(
+    member, staff, create_member, clock, create_event, rsvp
+):
+    event = create_event(capacity=3, max_guests=2, attendance_points=50)
     rsvp(member, event, guests=1)  # 2 of 3 places
     walker = create_member(name="Walk In")
 
@@ -120,11 +126,10 @@ def test_a_walk_in_is_admitted_only_while_places_are_left(member, staff, create_
     assert fresh(Member, walker.id).points_balance == 0
 
 
-def test_a_cancelled_event_admits_nobody(member, staff, clock):
-    event = make_event()
+def test_a_cancelled_event_admits_nobody(member, staff, clock, create_event, rsvp):
+    event = create_event()
     party = rsvp(member, event)
-    event = fresh(Event, event.id)
-    event.status = "cancelled"
+    cancel_event(fresh(Event, event.id), staff=staff)
     db.session.commit()
     with pytest.raises(EventRefused) as refused:
         check_in(fresh(Event, event.id), fresh(EventRsvp, party.id), staff)
@@ -135,10 +140,10 @@ def test_a_cancelled_event_admits_nobody(member, staff, clock):
 
 
 @pytest.fixture
-def evening_event(member, clock):
+def evening_event(member, clock, create_event, rsvp):
     """An event at 19:00 Shanghai time on 20 June 2026 (11:00 UTC), with the member confirmed."""
     clock.set(datetime(2026, 6, 10, 4, 0, tzinfo=UTC))
-    event = make_event(
+    event = create_event(
         starts_at=datetime(2026, 6, 20, 11, 0, tzinfo=UTC),
         rsvp_deadline=datetime(2026, 6, 19, 11, 0, tzinfo=UTC),
     )
@@ -184,7 +189,7 @@ def test_the_reminder_mail_carries_the_calendar_link(evening_event, member, cloc
 
 
 def test_no_shows_are_marked_after_the_end_and_not_before(
-    evening_event, member, staff, create_member, clock
+    evening_event, member, staff, create_member, clock, rsvp
 ):
     came = create_member(name="Came Along")
     party = rsvp(came, evening_event)
