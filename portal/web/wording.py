@@ -204,6 +204,12 @@ def event_refusal_text(refusal) -> str:
             if values.get("left")
             else _("No places are left.")
         )
+    if code == "door_not_open":
+        return _(
+            "Check-in opens on %(date)s at %(time)s.",
+            date=local_date(values["date"]),
+            time=format_time(values["date"], "short"),
+        )
     if code == "not_checked_in":
         return _("This member is not checked in, so there is nothing to undo.")
     if code == "guests_out_of_range":

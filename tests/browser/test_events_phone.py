@@ -5,10 +5,12 @@ door, staff find the member as they type and check them in."""
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import pytest
 from playwright.sync_api import expect
 
+from portal import clock as portal_clock
 from portal.extensions import db
 from portal.models import EventRsvp, Member, Notification
 from tests.browser.checks import check_page
@@ -30,7 +32,15 @@ def salon(app, create_member, create_event):
         name="Bea Second", email="bea.second@example.com", phone="+86 139 2222 3333"
     )
     staff = create_member(name="Door Staff", email="door.staff@example.com", role="staff")
-    event = create_event(capacity=3, max_guests=2, attendance_points=200)
+    # This evening: the door opens 12 hours before the start.
+    soon = portal_clock.utcnow() + timedelta(hours=3)
+    event = create_event(
+        capacity=3,
+        max_guests=2,
+        attendance_points=200,
+        starts_at=soon,
+        rsvp_deadline=soon - timedelta(hours=1),
+    )
     db.session.commit()
     return event, first, second, staff
 

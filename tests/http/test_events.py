@@ -241,3 +241,15 @@ def test_a_cancelled_events_calendar_file_cancels_the_entry(
     assert str(entry["STATUS"]) == "CANCELLED"
     assert int(entry["SEQUENCE"]) == 1
     assert "Cancelled" in page_text(client.get(f"/events/{event.id}"))
+
+
+def test_a_member_who_cancelled_gets_a_file_that_removes_the_entry(
+    client, signed_in, clock, create_event, rsvp
+):
+    event = create_event()
+    rsvp(signed_in, event)
+    assert str(_calendar(client, event)["METHOD"]) == "PUBLISH"
+    post(client, f"/events/{event.id}/cancel", {"confirmed": "yes"})
+    removed = _calendar(client, event)
+    assert str(removed["METHOD"]) == "CANCEL"
+    assert str(next(iter(removed.walk("VEVENT")))["STATUS"]) == "CANCELLED"

@@ -4,6 +4,8 @@ credit. Runs on the suite's database (SQLite by default, PostgreSQL with DATABAS
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from sqlalchemy import func, select
 
@@ -86,10 +88,11 @@ def test_single_places_fill_exactly_to_the_capacity(app, live_server, create_mem
 
 
 def test_the_same_check_in_from_phones_at_once_admits_once_and_credits_once(
-    app, live_server, create_member, member, create_event, rsvp
+    app, live_server, create_member, member, create_event, rsvp, clock
 ):
     event = create_event(attendance_points=300)
     party = rsvp(member, event, guests=1)
+    clock.set(event.starts_at - timedelta(minutes=5))  # the door is open
     event_id, party_id, member_id = event.id, party.id, member.id
     staff_emails = [create_member(role="staff").email for _ in range(THREADS)]
     _settle()

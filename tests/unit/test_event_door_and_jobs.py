@@ -35,6 +35,7 @@ def test_a_check_in_admits_the_party_and_earns_the_points_once(
 ):
     event = create_event(attendance_points=150)
     party = rsvp(member, event, guests=2)
+    clock.set(event.starts_at - timedelta(minutes=30))
 
     answer = check_in(fresh(Event, event.id), fresh(EventRsvp, party.id), staff)
     db.session.commit()
@@ -53,6 +54,7 @@ def test_undoing_a_check_in_reverses_the_points_and_a_new_check_in_earns_them_ag
 ):
     event = create_event(attendance_points=150)
     party = rsvp(member, event)
+    clock.set(event.starts_at - timedelta(minutes=30))
     check_in(fresh(Event, event.id), fresh(EventRsvp, party.id), staff)
     db.session.commit()
 
@@ -82,6 +84,7 @@ def test_cards_at_the_door_get_an_unmistakable_answer(
     elsewhere = create_event(title="Watch workshop", starts_at=event.starts_at + timedelta(hours=3))
     elsewhere_guest = create_member(name="Other Guest")
     rsvp(elsewhere_guest, elsewhere)
+    clock.set(event.starts_at - timedelta(minutes=30))
 
     def answer(card):
         found = check_in_card(fresh(Event, event.id), card, staff)
@@ -108,6 +111,7 @@ def test_a_walk_in_is_admitted_only_while_places_are_left(
     event = create_event(capacity=3, max_guests=2, attendance_points=50)
     rsvp(member, event, guests=1)  # 2 of 3 places
     walker = create_member(name="Walk In")
+    clock.set(event.starts_at - timedelta(minutes=30))
 
     with pytest.raises(EventRefused) as full:
         admit_walk_in(fresh(Event, event.id), fresh(Member, walker.id), 1, staff)
@@ -124,6 +128,18 @@ def test_a_walk_in_is_admitted_only_while_places_are_left(
     db.session.commit()
     assert fresh(EventRsvp, answer.rsvp.id).status == "cancelled"
     assert fresh(Member, walker.id).points_balance == 0
+
+
+def test_the_door_opens_twelve_hours_before_the_start(member, staff, clock, create_event, rsvp):
+    event = create_event()
+    party = rsvp(member, event)
+    clock.set(event.starts_at - timedelta(hours=12, seconds=1))
+    with pytest.raises(EventRefused) as early:
+        check_in(fresh(Event, event.id), fresh(EventRsvp, party.id), staff)
+    assert early.value.code == "door_not_open"
+    db.session.rollback()
+    clock.set(event.starts_at - timedelta(hours=12))
+    assert check_in(fresh(Event, event.id), fresh(EventRsvp, party.id), staff).code == "admitted"
 
 
 def test_a_cancelled_event_admits_nobody(member, staff, clock, create_event, rsvp):

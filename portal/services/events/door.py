@@ -38,6 +38,8 @@ from portal.services.programme.local_time import local_date
 logger = logging.getLogger(__name__)
 
 SEARCH_RESULTS = 8
+# The door opens on the day: a check-in earlier than this before the start is a mistake.
+CHECK_IN_OPENS_BEFORE = timedelta(hours=12)
 ANSWER_CODES = (
     "admitted",
     "already_checked_in",
@@ -113,14 +115,22 @@ def _credit_attendance(event: Event, member: Member, staff: Member) -> None:
     )
 
 
+def _refuse_unless_door_open(event: Event, now: datetime) -> None:
+    if event.is_cancelled:
+        raise EventRefused(code="cancelled")
+    opens = event.starts_at - CHECK_IN_OPENS_BEFORE
+    if now < opens:
+        raise EventRefused(code="door_not_open", date=opens)
+
+
 def check_in(
     event: Event, rsvp: EventRsvp, staff: Member, *, now: datetime | None = None
 ) -> DoorAnswer:
-    """Admit a confirmed party (or a no-show, late): once, whoever presses first."""
+    """Admit a confirmed party (or a no-show, late): once, whoever presses first. The door
+    opens 12 hours before the start and stays open after the end, for late corrections."""
     now = now or utcnow()
     lock_event(event)
-    if event.is_cancelled:
-        raise EventRefused(code="cancelled")
+    _refuse_unless_door_open(event, now)
     member = db.session.get(Member, rsvp.member_id)
     lock_member(member)
     moved = db.session.execute(
@@ -207,8 +217,7 @@ def admit_walk_in(
     the event's maximum of guests; they earn the attendance points like everyone else."""
     now = now or utcnow()
     lock_event(event)
-    if event.is_cancelled:
-        raise EventRefused(code="cancelled")
+    _refuse_unless_door_open(event, now)
     if guests < 0 or guests > event.max_guests:
         raise GuestsInvalid(
             code="guests_out_of_range", errors={"guests": "out_of_range"}, max=event.max_guests
