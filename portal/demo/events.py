@@ -6,6 +6,7 @@ check-in are recorded through the real rules with the clock at the time they hap
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import select
 
@@ -19,7 +20,7 @@ from portal.services.members.accounts import find_member_by_email
 from portal.services.programme.local_time import local_date, local_day_start
 
 # days from today, local start hour, hours long, and the event's own values.
-DEMO_EVENTS = [
+DEMO_EVENTS: list[dict[str, Any]] = [
     {
         "days": 9,
         "hour": 19,
@@ -116,7 +117,7 @@ DEMO_EVENTS = [
     },
 ]
 
-PAST_SALON = {
+PAST_SALON: dict[str, Any] = {
     "days": -32,
     "hour": 19,
     "length": 2,
@@ -140,7 +141,7 @@ def _times(days: int, hour: int, length: int) -> tuple[datetime, datetime]:
     return starts, starts + timedelta(hours=length)
 
 
-def _event(values: dict) -> Event | None:
+def _event(values: dict[str, Any]) -> Event | None:
     values = dict(values)
     if db.session.scalar(select(Event.id).where(Event.title == values["title"])):
         return None
@@ -184,8 +185,10 @@ def seed_events() -> list[str]:
         staff = find_member_by_email("staff@example.com")
         demo = find_member_by_email("demo@example.com")
         if staff is not None and demo is not None:
-            with moved_to(past.starts_at + timedelta(minutes=12)):
-                check_in(past, member_rsvp(demo, past), staff)
+            party = member_rsvp(demo, past)
+            if party is not None:
+                with moved_to(past.starts_at + timedelta(minutes=12)):
+                    check_in(past, party, staff)
         # Sophie did not come: the job marks her a no-show after the end.
         mark_no_shows()
     db.session.flush()

@@ -3,6 +3,9 @@ check-in forms. Field names are those of DESIGN.md (`guests`; the event's model 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import Any
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -50,7 +53,7 @@ class RsvpForm(FlaskForm):
         render_kw={"inputmode": "numeric"},
     )
 
-    def __init__(self, *args, max_guests: int = 0, **kwargs):
+    def __init__(self, *args: Any, max_guests: int = 0, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.max_guests = max_guests
         self.guests.render_kw = {"inputmode": "numeric", "min": 0, "max": max_guests}
@@ -89,7 +92,7 @@ class LocalDateTimeField(DateTimeLocalField):
             raise ValueError(_l("Enter a date and time, like 2026-09-18 19:00.")) from None
 
 
-def _choices(pairs) -> list[SelectChoice]:
+def _choices(pairs: Iterable[tuple[str, Any]]) -> list[SelectChoice]:
     return [SelectChoice(value, label) for value, label in pairs]
 
 

@@ -17,9 +17,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.clock import utcnow
-from portal.extensions import db
-from portal.models.base import UTCDateTime
-from portal.models.ledger import BigId
+from portal.models.base import BigId, Model, UTCDateTime
 
 if TYPE_CHECKING:
     from portal.models.members import Member
@@ -38,7 +36,7 @@ def _one_of(column: str, values: tuple[str, ...]) -> str:
     return f"{column} IN (" + ", ".join(f"'{v}'" for v in values) + ")"
 
 
-class Event(db.Model):
+class Event(Model):
     """A salon, launch, trend show, private sale or workshop. `capacity` counts people (members
     and their guests); `sequence` rises on every change, for the calendar file."""
 
@@ -86,7 +84,7 @@ class Event(db.Model):
         return f"<Event {self.id} {self.title!r}>"
 
 
-class EventRsvp(db.Model):
+class EventRsvp(Model):
     """A member's answer to an event: their party is `1 + guests` people. One row per member
     and event; answering again after a cancellation reuses it. `queued_at` is the party's
     arrival on the waitlist, which orders it."""

@@ -65,7 +65,7 @@ def rsvp(event_id: int):
     if not form.validate_on_submit():
         return _event_page(event, status=422, form=form)
     try:
-        answer = allocation.answer_event(current_user, event, form.guests.data)
+        answer = allocation.answer_event(current_user, event, form.guests.data or 0)
     except GuestsInvalid as refused:
         form.guests.errors = [event_refusal_text(refused)]
         return _event_page(event, status=422, form=form)

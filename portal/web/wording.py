@@ -16,6 +16,7 @@ from portal.web.formatting import local_date, money_whole, points
 from portal.web.localized import tier_name
 
 if TYPE_CHECKING:
+    from portal.models import EventRsvp
     from portal.services.programme.refusals import Refused
     from portal.services.referrals.overview import ReferralLine
     from portal.services.rewards.redemption import Reason
@@ -165,7 +166,7 @@ def referral_status_text(line: ReferralLine) -> str:
     return _("Not eligible: %(reason)s.", reason=referral_reason_text(line.reason))
 
 
-def event_refusal_text(refusal) -> str:
+def event_refusal_text(refusal: Refused) -> str:
     """Why a member (or staff) cannot do this at an event now (services/events)."""
     values, code = refusal.values, refusal.code
     if code in ("cancelled", "event_cancelled"):
@@ -224,7 +225,7 @@ def event_refusal_text(refusal) -> str:
     return _("This cannot be done at this event now.")
 
 
-def party_status_text(rsvp, position: int | None = None) -> str:
+def party_status_text(rsvp: EventRsvp | None, position: int | None = None) -> str:
     """The member's answer in words: Confirmed with N guests, Waitlist position K, ..."""
     if rsvp is None:
         return _("Not answered")

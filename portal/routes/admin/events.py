@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Response, abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -200,11 +202,12 @@ def _door_answer(found: Event) -> door.DoorAnswer | None:
     code = request.args.get("answer", "")
     if code not in door.ANSWER_CODES:
         return None
-    member = _member_or_none(request.args.get("member", type=int))
+    member = _member_or_none(request.args.get("member", 0, type=int))
     rsvp = allocation.member_rsvp(member, found) if member is not None else None
     other = None
-    if code == "wrong_event" and request.args.get("other", type=int):
-        other = get_or_404(Event, request.args.get("other", type=int))
+    other_id = request.args.get("other", 0, type=int)
+    if code == "wrong_event" and other_id:
+        other = get_or_404(Event, other_id)
     return door.DoorAnswer(
         code, member, rsvp, other_event=other, places_left=allocation.places_left(found)
     )
@@ -238,7 +241,7 @@ def _door_page(found: Event, *, status: int = 200, problem=None, card_form=None)
 
 
 def _after(found: Event, answer: door.DoorAnswer):
-    args = {"event_id": found.id, "answer": answer.code}
+    args: dict[str, Any] = {"event_id": found.id, "answer": answer.code}
     if answer.member is not None:
         args["member"] = answer.member.id
     if answer.other_event is not None:
@@ -299,7 +302,7 @@ def walk_in(event_id: int):
         return _door_page(found, status=422, problem=_("Say how many guests come in (0 if none)."))
     member = get_or_404(Member, int(form.member_id.data))
     try:
-        answer = door.admit_walk_in(found, member, form.guests.data, current_user)
+        answer = door.admit_walk_in(found, member, form.guests.data or 0, current_user)
     except GuestsInvalid as refused:
         return _door_page(found, status=422, problem=event_refusal_text(refused))
     except EventRefused as refused:

@@ -55,11 +55,12 @@ def lock_event(event: Event) -> Event:
 
 def places_taken(event: Event) -> int:
     """People (members and guests) of the parties holding places."""
-    return db.session.scalar(
+    taken: int = db.session.execute(
         select(func.coalesce(func.sum(1 + EventRsvp.guests), 0)).where(
             EventRsvp.event_id == event.id, EventRsvp.status.in_(HOLDING_PLACES)
         )
-    )
+    ).scalar_one()
+    return taken
 
 
 def places_left(event: Event) -> int:
@@ -82,14 +83,14 @@ def waitlist_position(rsvp: EventRsvp) -> int | None:
     """1 for the first party waiting, or None when the party is not waiting."""
     if rsvp.status != "waitlisted":
         return None
-    ahead = db.session.scalar(
+    ahead: int = db.session.execute(
         select(func.count(EventRsvp.id)).where(
             EventRsvp.event_id == rsvp.event_id,
             EventRsvp.status == "waitlisted",
             (EventRsvp.queued_at < rsvp.queued_at)
             | ((EventRsvp.queued_at == rsvp.queued_at) & (EventRsvp.id < rsvp.id)),
         )
-    )
+    ).scalar_one()
     return ahead + 1
 
 
@@ -117,14 +118,14 @@ def allocate_places(event: Event, *, now: datetime | None = None) -> list[EventR
     if confirmed:
         db.session.flush()
     for party in confirmed:
-        _tell_confirmed(party)
+        _tell_confirmed(party, now)
     if confirmed:
         logger.info("%d parties confirmed from the waitlist of %r", len(confirmed), event)
     return confirmed
 
 
-def _tell_confirmed(party: EventRsvp) -> None:
-    event, member = party.event, db.session.get(Member, party.member_id)
+def _tell_confirmed(party: EventRsvp, now: datetime) -> None:
+    event, member = party.event, db.session.get_one(Member, party.member_id)
     notify_member(
         member,
         "event_confirmed",
@@ -135,7 +136,7 @@ def _tell_confirmed(party: EventRsvp) -> None:
             people=party.party_size,
         ),
         link=("events.detail", {"event_id": event.id}),
-        dedupe_key=f"event-confirmed:{party.id}:{party.confirmed_at.isoformat()}",
+        dedupe_key=f"event-confirmed:{party.id}:{now.isoformat()}",
     )
 
 
@@ -275,7 +276,7 @@ def cancel_party(rsvp: EventRsvp, staff: Member, *, now: datetime | None = None)
     if rsvp.status not in ("confirmed", "waitlisted"):
         raise EventRefused(code="party_not_open", status=rsvp.status)
     _cancel(rsvp, by=staff, now=now)
-    member = db.session.get(Member, rsvp.member_id)
+    member = db.session.get_one(Member, rsvp.member_id)
     notify_member(
         member,
         "event_party_cancelled",

@@ -62,7 +62,8 @@ def calendar_file(
     entry.add("last-modified", event.updated_at)
     calendar.add_component(entry)
     calendar.add_missing_timezones()
-    return calendar.to_ical()
+    ical: bytes = calendar.to_ical()
+    return ical
 
 
 def _organiser() -> str:

@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select, update
 
 from portal.clock import utcnow
+from portal.database import changed_rows
 from portal.extensions import db
 from portal.models import Event, EventRsvp, LedgerEntry, Member
 from portal.services.events.allocation import (
@@ -94,11 +95,12 @@ def door_search(event: Event, text: str) -> list[DoorMatch]:
 
 
 def _points_held_from(event: Event, member: Member) -> int:
-    return db.session.scalar(
+    held: int = db.session.execute(
         select(func.coalesce(func.sum(LedgerEntry.points), 0)).where(
             LedgerEntry.member_id == member.id, LedgerEntry.event_id == event.id
         )
-    )
+    ).scalar_one()
+    return held
 
 
 def _credit_attendance(event: Event, member: Member, staff: Member) -> None:
@@ -131,20 +133,22 @@ def check_in(
     now = now or utcnow()
     lock_event(event)
     _refuse_unless_door_open(event, now)
-    member = db.session.get(Member, rsvp.member_id)
+    member = db.session.get_one(Member, rsvp.member_id)
     lock_member(member)
-    moved = db.session.execute(
-        update(EventRsvp)
-        .where(EventRsvp.id == rsvp.id, EventRsvp.status.in_(("confirmed", "no_show")))
-        .values(
-            status="checked_in",
-            checked_in_at=now,
-            checked_in_by_id=staff.id,
-            guests_admitted=EventRsvp.guests,
-            updated_at=now,
-        ),
-        execution_options={"synchronize_session": False},
-    ).rowcount
+    moved = changed_rows(
+        db.session.execute(
+            update(EventRsvp)
+            .where(EventRsvp.id == rsvp.id, EventRsvp.status.in_(("confirmed", "no_show")))
+            .values(
+                status="checked_in",
+                checked_in_at=now,
+                checked_in_by_id=staff.id,
+                guests_admitted=EventRsvp.guests,
+                updated_at=now,
+            ),
+            execution_options={"synchronize_session": False},
+        )
+    )
     db.session.refresh(rsvp)
     if moved != 1:
         return _answer_for(event, member, rsvp)
@@ -259,24 +263,26 @@ def undo_check_in(rsvp: EventRsvp, staff: Member, *, now: datetime | None = None
     attendance points it earned are taken back."""
     now = now or utcnow()
     event = lock_event(rsvp.event)
-    member = db.session.get(Member, rsvp.member_id)
+    member = db.session.get_one(Member, rsvp.member_id)
     lock_member(member)
     db.session.refresh(rsvp)
     back_to = "cancelled" if rsvp.walk_in else "confirmed"
-    moved = db.session.execute(
-        update(EventRsvp)
-        .where(EventRsvp.id == rsvp.id, EventRsvp.status == "checked_in")
-        .values(
-            status=back_to,
-            checked_in_at=None,
-            checked_in_by_id=None,
-            guests_admitted=None,
-            cancelled_at=now if rsvp.walk_in else None,
-            cancelled_by_id=staff.id if rsvp.walk_in else None,
-            updated_at=now,
-        ),
-        execution_options={"synchronize_session": False},
-    ).rowcount
+    moved = changed_rows(
+        db.session.execute(
+            update(EventRsvp)
+            .where(EventRsvp.id == rsvp.id, EventRsvp.status == "checked_in")
+            .values(
+                status=back_to,
+                checked_in_at=None,
+                checked_in_by_id=None,
+                guests_admitted=None,
+                cancelled_at=now if rsvp.walk_in else None,
+                cancelled_by_id=staff.id if rsvp.walk_in else None,
+                updated_at=now,
+            ),
+            execution_options={"synchronize_session": False},
+        )
+    )
     db.session.refresh(rsvp)
     if moved != 1:
         raise EventRefused(code="not_checked_in", status=rsvp.status)

@@ -101,7 +101,7 @@ def update_event(
     if any(name in CALENDAR_FIELDS for name in changed):
         for rsvp in _answered(event):
             notify_member(
-                db.session.get(Member, rsvp.member_id),
+                db.session.get_one(Member, rsvp.member_id),
                 "event_changed",
                 title=_l("%(event)s has changed", event=event.title),
                 body=_l(
@@ -149,7 +149,7 @@ def cancel_event(event: Event, *, staff: Member, now: datetime | None = None) ->
     told = 0
     for rsvp in _answered(event):
         notify_member(
-            db.session.get(Member, rsvp.member_id),
+            db.session.get_one(Member, rsvp.member_id),
             "event_cancelled",
             title=_l("%(event)s is cancelled", event=event.title),
             body=_l(

@@ -7,8 +7,9 @@ import csv
 import io
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import case, func, select
+from sqlalchemy import Select, case, func, select
 
 from portal.clock import utcnow
 from portal.extensions import db
@@ -129,7 +130,7 @@ class EventCounts:
         return self.no_shows / expected if expected else None
 
 
-def _counts_query():
+def _counts_query() -> Select[int, Any, Any, Any, Any]:
     people = 1 + EventRsvp.guests
     return select(
         EventRsvp.event_id,
@@ -177,13 +178,13 @@ def guest_list(event: Event) -> list[EventRsvp]:
     return rows
 
 
-def spreadsheet_safe(value) -> str:
+def spreadsheet_safe(value: object) -> str:
     """A cell a spreadsheet shows as text: one starting like a formula gets a leading quote."""
     text = "" if value is None else str(value)
     return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
-def guest_list_csv(event: Event, header: list[str], rows: list[list]) -> str:
+def guest_list_csv(event: Event, header: list[str], rows: list[list[Any]]) -> str:
     """The guest list as CSV, every cell safe to open in a spreadsheet."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")

@@ -10,6 +10,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 
 from portal.clock import utcnow
+from portal.database import changed_rows
 from portal.extensions import db
 from portal.models import Event, EventRsvp, Member
 from portal.services.messaging.mail import queue_mail
@@ -43,7 +44,7 @@ def send_event_reminders(*, now: datetime | None = None) -> int:
             .order_by(EventRsvp.id)
         )
         for party in parties:
-            member = db.session.get(Member, party.member_id)
+            member = db.session.get_one(Member, party.member_id)
             key = f"event-reminder:{event.id}:{member.id}"
             notification = notify_member(
                 member,
@@ -76,12 +77,14 @@ def mark_no_shows(*, now: datetime | None = None) -> int:
     """After an event has ended, its confirmed members who were not checked in are no-shows."""
     now = now or utcnow()
     ended = select(Event.id).where(Event.status == "scheduled", Event.ends_at <= now)
-    marked = db.session.execute(
-        update(EventRsvp)
-        .where(EventRsvp.status == "confirmed", EventRsvp.event_id.in_(ended))
-        .values(status="no_show", updated_at=now),
-        execution_options={"synchronize_session": False},
-    ).rowcount
+    marked = changed_rows(
+        db.session.execute(
+            update(EventRsvp)
+            .where(EventRsvp.status == "confirmed", EventRsvp.event_id.in_(ended))
+            .values(status="no_show", updated_at=now),
+            execution_options={"synchronize_session": False},
+        )
+    )
     if marked:
         logger.info("%d parties marked no-show", marked)
     return marked
