@@ -319,3 +319,23 @@ def test_nobody_is_moved_from_the_waitlist_once_the_event_has_started(
     cancel_party(db.session.get(EventRsvp, first.id), staff)
     db.session.commit()
     assert party_statuses(event)["Bo"] == "waitlisted"
+
+
+def test_closing_an_account_gives_its_places_to_the_waitlist(people, clock, create_event, rsvp):
+    from portal.services.members.closure import close_account
+    from portal.services.members.export import export_member_data
+    from tests.conftest import DEFAULT_PASSWORD
+
+    event = create_event(capacity=1)
+    rsvp(people["Ana"], event)
+    clock.advance(minutes=1)
+    rsvp(people["Bo"], event)
+    exported = export_member_data(db.session.get(Member, people["Ana"].id))
+    assert [(e["event"], e["status"]) for e in exported["events"]] == [
+        ("Coloured stones salon", "confirmed")
+    ]
+
+    close_account(db.session.get(Member, people["Ana"].id), DEFAULT_PASSWORD)
+    db.session.commit()
+
+    assert party_statuses(event) == {"Closed account": "cancelled", "Bo": "confirmed"}

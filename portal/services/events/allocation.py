@@ -267,6 +267,30 @@ def _cancel(rsvp: EventRsvp, *, by: Member, now: datetime) -> None:
     db.session.flush()
 
 
+def cancel_answers_of_closed_account(member: Member, *, now: datetime | None = None) -> int:
+    """A member who closes their account gives up their places and leaves the waitlists of the
+    events still to come; each freed place goes to the waitlist. Returns how many answers."""
+    now = now or utcnow()
+    open_answers = db.session.scalars(
+        select(EventRsvp)
+        .join(Event, Event.id == EventRsvp.event_id)
+        .where(
+            EventRsvp.member_id == member.id,
+            EventRsvp.status.in_(("confirmed", "waitlisted")),
+            Event.starts_at > now,
+        )
+        .order_by(EventRsvp.event_id)
+    ).all()
+    for rsvp in open_answers:
+        event = lock_event(rsvp.event)
+        db.session.refresh(rsvp)
+        if rsvp.status not in ("confirmed", "waitlisted"):
+            continue
+        _cancel(rsvp, by=member, now=now)
+        allocate_places(event, now=now)
+    return len(open_answers)
+
+
 def cancel_party(rsvp: EventRsvp, staff: Member, *, now: datetime | None = None) -> EventRsvp:
     """Staff cancel a member's party (a call to say they cannot come); the member is told and
     the freed places go to the waitlist."""
