@@ -187,7 +187,7 @@ def event_refusal_text(refusal: Refused) -> str:
         return _("You already have a place with this number of guests.")
     if code == "checked_in":
         return _("You have been checked in at this event.")
-    if code == "no_show":
+    if code in ("ended", "no_show"):
         return _("This event is over.")
     if code == "not_answered":
         return _("You have not answered this event.")

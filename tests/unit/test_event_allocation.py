@@ -256,6 +256,15 @@ def test_answering_twice_cancelled_and_past_events_are_refused(
     )
     with pytest.raises(EventRefused) as refused:
         rsvp(people["Bo"], past)
+    assert refused.value.code == "ended"
+    db.session.rollback()
+
+    under_way = create_event(
+        starts_at=clock.now() - timedelta(minutes=30),
+        rsvp_deadline=clock.now() - timedelta(days=1),
+    )
+    with pytest.raises(EventRefused) as refused:
+        rsvp(people["Bo"], under_way)
     assert refused.value.code == "started"
 
 

@@ -158,6 +158,8 @@ def answer_refusal(
     """Why the member cannot answer (or change their answer to) the event now, or None."""
     if event.is_cancelled:
         return EventRefused(code="cancelled")
+    if event.ends_at <= now:
+        return EventRefused(code="ended")
     if event.starts_at <= now:
         return EventRefused(code="started")
     if event.rsvp_deadline <= now:
