@@ -99,6 +99,14 @@ def iso_datetime(value: datetime) -> str:
     return value.astimezone(programme_zone()).isoformat(timespec="minutes")
 
 
+def local_time(value: datetime | None) -> str:
+    """The time of day, "19:00" or "7:00 PM", in the programme's zone."""
+    if value is None:
+        return ""
+    formatted: str = format_time(value, "short")
+    return formatted
+
+
 def time_span(start: datetime, end: datetime | None = None) -> str:
     """ "Monday, 22 June 2026 · 19:00–21:00" in the reader's locale and the programme's zone."""
     day = format_date(start.astimezone(programme_zone()).date(), "full")
@@ -125,6 +133,7 @@ def install_filters(app: Flask) -> None:
         iso_date=iso_date,
         iso_datetime=iso_datetime,
         time_span=time_span,
+        local_time=local_time,
         localized=localized,
         tier_name=tier_name,
         tier_benefits=tier_benefits,

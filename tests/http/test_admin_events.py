@@ -284,3 +284,19 @@ def test_the_staff_list_shows_confirmed_waitlisted_capacity_and_the_no_show_rate
     page = text_of(client.get("/admin/events"))
     assert "Past salon" in page
     assert "25%" in page  # 1 of 4 confirmed parties did not come
+
+
+def test_the_door_page_says_when_check_in_opens(
+    client, login, create_member, create_event, rsvp, clock
+):
+    # 11:00 UTC is 19:00 in Shanghai; the door opens 12 hours before, at 07:00.
+    event = create_event(starts_at=datetime(2026, 6, 22, 11, 0, tzinfo=UTC))
+    party = rsvp(create_member(), event)
+    login("staff")
+    page = text_of(client.get(f"/admin/events/{event.id}/checkin"))
+    assert "Check-in opens on Jun 22, 2026 at 7:00" in page
+    refused = post(client, f"/admin/events/{event.id}/checkin/{party.id}")
+    assert refused.status_code == 409
+    assert "Check-in opens on Jun 22, 2026 at 7:00" in text_of(refused)
+    clock.set(datetime(2026, 6, 21, 23, 0, tzinfo=UTC))
+    assert "Check-in opens" not in text_of(client.get(f"/admin/events/{event.id}/checkin"))

@@ -8,6 +8,7 @@ from flask import Response, abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from portal.clock import utcnow
 from portal.forms.events import (
     ButtonForm,
     CardCheckInForm,
@@ -234,6 +235,8 @@ def _door_page(found: Event, *, status: int = 200, problem=None, card_form=None)
         problem=problem,
         counts=counts,
         places_left=allocation.places_left(found),
+        door_opens_at=door.door_opens_at(found),
+        now=utcnow(),
         card_form=card_form or CardCheckInForm(formdata=None),
         button=ButtonForm(formdata=None),
         walk_in_form=WalkInForm(formdata=None),

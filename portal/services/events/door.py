@@ -117,12 +117,15 @@ def _credit_attendance(event: Event, member: Member, staff: Member) -> None:
     )
 
 
+def door_opens_at(event: Event) -> datetime:
+    return event.starts_at - CHECK_IN_OPENS_BEFORE
+
+
 def _refuse_unless_door_open(event: Event, now: datetime) -> None:
     if event.is_cancelled:
         raise EventRefused(code="cancelled")
-    opens = event.starts_at - CHECK_IN_OPENS_BEFORE
-    if now < opens:
-        raise EventRefused(code="door_not_open", date=opens)
+    if now < door_opens_at(event):
+        raise EventRefused(code="door_not_open", date=door_opens_at(event))
 
 
 def check_in(
