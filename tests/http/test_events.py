@@ -253,3 +253,18 @@ def test_a_member_who_cancelled_gets_a_file_that_removes_the_entry(
     removed = _calendar(client, event)
     assert str(removed["METHOD"]) == "CANCEL"
     assert str(next(iter(removed.walk("VEVENT")))["STATUS"]) == "CANCELLED"
+
+
+@pytest.mark.parametrize("events", [2, 8])
+def test_the_list_reads_the_same_few_queries_however_many_events(
+    client, signed_in, clock, create_event, rsvp, count_queries, events
+):
+    for n in range(events):
+        event = create_event(title=f"Salon {n}", min_tier="gold" if n % 2 else None)
+        if n % 2 == 0:
+            rsvp(signed_in, event)
+    with count_queries() as queries:
+        response = client.get("/events")
+    assert response.status_code == 200
+    assert f"Salon {events - 1}" in page_text(response)
+    assert len(queries) <= 8, "\n".join(queries)
