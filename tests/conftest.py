@@ -517,7 +517,7 @@ def rsvp(app):
     """rsvp(member, event, guests=0) -> EventRsvp: the member answers through the one
     allocator (services/events/allocation.py), committed; confirmed or waitlisted as it says."""
     from portal.models import Event, Member
-    from portal.services.events.allocation import answer_event
+    from portal.services.events.answers import answer_event
 
     def factory(member, event, guests: int = 0):
         answer = answer_event(

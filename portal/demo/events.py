@@ -13,7 +13,8 @@ from sqlalchemy import select
 from portal.clock import moved_to, utcnow
 from portal.extensions import db
 from portal.models import Event, Member
-from portal.services.events.allocation import answer_event, member_rsvp
+from portal.services.events.allocation import member_rsvp
+from portal.services.events.answers import answer_event
 from portal.services.events.door import check_in
 from portal.services.events.reminders import mark_no_shows
 from portal.services.members.accounts import find_member_by_email

@@ -9,7 +9,7 @@ from flask_login import current_user, login_required
 
 from portal.forms.events import CancelRsvpForm, RsvpForm
 from portal.models import Event
-from portal.services.events import allocation
+from portal.services.events import allocation, answers
 from portal.services.events import listing as event_listing
 from portal.services.events.allocation import EventRefused, GuestsInvalid
 from portal.services.events.calendar import calendar_file
@@ -34,7 +34,7 @@ def listing():
 
 def _event_page(event: Event, *, status: int = 200, form: RsvpForm | None = None, problem=None):
     card = event_listing.event_card(current_user, event)
-    preview = allocation.guests_preview(event, card.rsvp)
+    preview = answers.guests_preview(event, card.rsvp)
     if form is None:
         form = RsvpForm(formdata=None, max_guests=event.max_guests)
         form.guests.data = card.rsvp.guests if card.rsvp and card.rsvp.is_active else 0
@@ -65,7 +65,7 @@ def rsvp(event_id: int):
     if not form.validate_on_submit():
         return _event_page(event, status=422, form=form)
     try:
-        answer = allocation.answer_event(current_user, event, form.guests.data or 0)
+        answer = answers.answer_event(current_user, event, form.guests.data or 0)
     except GuestsInvalid as refused:
         form.guests.errors = [event_refusal_text(refused)]
         return _event_page(event, status=422, form=form)
@@ -107,7 +107,7 @@ def cancel(event_id: int):
     if not form.validate_on_submit():
         return _event_page(event, status=422, problem=_("This form expired. Please try again."))
     try:
-        allocation.cancel_answer(current_user, event)
+        answers.cancel_answer(current_user, event)
     except EventRefused as refused:
         return _event_page(event, status=409, problem=event_refusal_text(refused))
     flash(_("Your answer is cancelled. Thank you for letting us know."), "success")

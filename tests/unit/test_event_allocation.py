@@ -12,13 +12,11 @@ from portal.models import Event, EventRsvp, Member, Notification
 from portal.services.events.allocation import (
     EventRefused,
     GuestsInvalid,
-    cancel_answer,
-    cancel_party,
-    guests_preview,
     member_rsvp,
     places_taken,
     waitlist_position,
 )
+from portal.services.events.answers import cancel_answer, cancel_party, guests_preview
 from portal.services.events.editing import CapacityBelowTaken, EventChanges, update_event
 from tests.conftest import party_statuses
 

@@ -18,7 +18,7 @@ from portal.forms.events import (
 )
 from portal.models import Event, EventRsvp, Member
 from portal.routes.admin.blueprint import bp
-from portal.services.events import allocation, door, editing, listing
+from portal.services.events import allocation, answers, door, editing, listing
 from portal.services.events.allocation import EventRefused, GuestsInvalid
 from portal.services.points.tiers import all_tiers
 from portal.services.programme.local_time import from_local, to_local
@@ -153,7 +153,7 @@ def cancel_party(event_id: int, rsvp_id: int):
     if not ButtonForm().validate_on_submit():
         abort(400)
     try:
-        allocation.cancel_party(party, current_user)
+        answers.cancel_party(party, current_user)
     except EventRefused as refused:
         return _event_page(
             found, _filled_form(found), status=409, problem=event_refusal_text(refused)

@@ -15,11 +15,8 @@ from portal.clock import utcnow
 from portal.extensions import db
 from portal.models import Event, EventRsvp, Member
 from portal.models.events import HOLDING_PLACES
-from portal.services.events.allocation import (
-    EventRefused,
-    answer_refusal,
-    waitlist_position,
-)
+from portal.services.events.allocation import EventRefused, waitlist_position
+from portal.services.events.answers import answer_refusal
 from portal.services.rewards.redemption import tier_ranks
 
 # A spreadsheet runs a cell that starts with one of these as a formula.

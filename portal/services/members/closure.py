@@ -19,7 +19,7 @@ from sqlalchemy import delete
 from portal.clock import utcnow
 from portal.extensions import db
 from portal.models import Member, Notification, Passkey
-from portal.services.events.allocation import cancel_answers_of_closed_account
+from portal.services.events.answers import cancel_answers_of_closed_account
 from portal.services.members.accounts import confirm_password
 from portal.services.members.passwords import hash_password
 from portal.services.members.sessions import end_all_sessions
