@@ -56,6 +56,21 @@ def test_members_get_403_and_visitors_sign_in_first(client, login, clock, create
     assert db.session.get(Event, event.id).status == "scheduled"
 
 
+@pytest.mark.parametrize("role", ["staff", "admin"])
+def test_staff_and_admins_open_every_event_page(client, login, create_event, clock, role):
+    event = create_event()
+    login(role)
+    for path in (
+        "/admin/events",
+        "/admin/events/new",
+        f"/admin/events/{event.id}",
+        f"/admin/events/{event.id}/checkin",
+        f"/admin/events/{event.id}/guests.csv",
+    ):
+        assert client.get(path).status_code == 200, path
+    assert client.get("/admin/events/99999").status_code == 404
+
+
 def test_staff_create_an_event_with_times_read_in_the_programmes_zone(client, login, clock):
     login("staff")
     assert 'href="/admin/events/new"' in text_of(client.get("/admin/events"))
