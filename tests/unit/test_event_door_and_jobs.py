@@ -221,3 +221,43 @@ def test_no_shows_are_marked_after_the_end_and_not_before(
     assert mark_no_shows() == 0
     rows = {r.member.name: r.status for r in db.session.query(EventRsvp).all()}
     assert rows == {"Lin Mei": "no_show", "Came Along": "checked_in"}
+
+
+def test_a_member_reading_chinese_gets_the_reminder_in_chinese(
+    create_member, clock, create_event, rsvp
+):
+    clock.set(datetime(2026, 6, 10, 4, 0, tzinfo=UTC))
+    event = create_event(starts_at=datetime(2026, 6, 20, 11, 0, tzinfo=UTC))
+    reader = create_member(name="王芳", locale="zh_Hans")
+    rsvp(reader, event, guests=1)
+    clock.set(datetime(2026, 6, 19, 2, 0, tzinfo=UTC))
+    send_event_reminders()
+    db.session.commit()
+    mail = (
+        db.session.query(OutboxMessage)
+        .filter(OutboxMessage.dedupe_key.like("mail:event-reminder:%"))
+        .one()
+    )
+    assert mail.subject == "明天：彩色宝石沙龙"
+    assert "同行人员：您与 1 位宾客。" in mail.body_text
+
+
+def test_moving_an_event_tells_those_who_answered_and_raises_the_sequence(
+    member, staff, clock, create_event, rsvp
+):
+    from portal.services.events.editing import EventChanges, update_event
+
+    event = create_event()
+    rsvp(member, event)
+    stored = fresh(Event, event.id)
+    values = {name: getattr(stored, name) for name in EventChanges.__dataclass_fields__}
+    update_event(stored, EventChanges(**{**values, "description": "New words"}), staff=staff)
+    db.session.commit()
+    assert db.session.query(Notification).filter_by(kind="event_changed").count() == 0
+    values["starts_at"] = stored.starts_at + timedelta(hours=1)
+    values["ends_at"] = stored.ends_at + timedelta(hours=1)
+    update_event(fresh(Event, event.id), EventChanges(**values), staff=staff)
+    db.session.commit()
+    changed = db.session.query(Notification).filter_by(kind="event_changed").one()
+    assert changed.member_id == member.id
+    assert fresh(Event, event.id).sequence == 2
