@@ -19,6 +19,7 @@ from portal.clock import utcnow
 from portal.database import changed_rows
 from portal.extensions import db
 from portal.models import JobLock
+from portal.services.events.reminders import mark_no_shows, send_event_reminders
 from portal.services.members.sessions import forget_ended_sessions
 from portal.services.messaging.delivery import deliver_pending
 from portal.services.points.expiry import expiry_notices_job, points_expiry_job
@@ -46,6 +47,8 @@ def periodic_jobs() -> list[tuple[str, Callable[[], int]]]:
         ("forget-ended-sessions", forget_ended_sessions),
         ("referral-bonuses", release_due_bonuses),
         ("referral-windows", close_lapsed_referrals),
+        ("event-reminders", send_event_reminders),
+        ("event-no-shows", mark_no_shows),
         ("deliver-mail", deliver_pending),
     ]
 

@@ -468,3 +468,71 @@ def create_reward(app, request):
         return reward
 
     return factory
+
+
+# -- events ----------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def create_event(app, request):
+    """create_event(**fields) -> Event, created through the staff's event rule
+    (services/events/editing.py) and committed: a salon a week from the clock's now, 20 places,
+    up to 2 guests, 100 points. Fields are EventChanges'; `ends_at` defaults to two hours after
+    `starts_at` and `rsvp_deadline` to a day before; `cancelled=True` then cancels it as staff
+    do; `staff=` names who, by default the `staff` fixture."""
+    from portal.services.events.editing import EventChanges, cancel_event
+    from portal.services.events.editing import create_event as create
+
+    def factory(*, staff=None, cancelled: bool = False, **fields):
+        staff = staff or request.getfixturevalue("staff")
+        starts = fields.pop("starts_at", portal_clock.utcnow() + timedelta(days=7))
+        values = {
+            "kind": "salon",
+            "title": "Coloured stones salon",
+            "title_zh": "彩色宝石沙龙",
+            "description": "An evening with our gemmologist.",
+            "description_zh": None,
+            "location": "Shanghai IFC boutique, 8 Century Avenue",
+            "location_zh": None,
+            "starts_at": starts,
+            "ends_at": starts + timedelta(hours=2),
+            "rsvp_deadline": starts - timedelta(days=1),
+            "capacity": 20,
+            "min_tier": None,
+            "max_guests": 2,
+            "attendance_points": 100,
+        }
+        values.update(fields)
+        event = create(EventChanges(**values), staff=staff)
+        if cancelled:
+            cancel_event(event, staff=staff)
+        db.session.commit()
+        return event
+
+    return factory
+
+
+@pytest.fixture
+def rsvp(app):
+    """rsvp(member, event, guests=0) -> EventRsvp: the member answers through the one
+    allocator (services/events/allocation.py), committed; confirmed or waitlisted as it says."""
+    from portal.models import Event, Member
+    from portal.services.events.answers import answer_event
+
+    def factory(member, event, guests: int = 0):
+        answer = answer_event(
+            db.session.get(Member, member.id), db.session.get(Event, event.id), guests
+        )
+        db.session.commit()
+        return answer
+
+    return factory
+
+
+def party_statuses(event) -> dict[str, str]:
+    """Member name -> status of their party at `event`, as the database has it now."""
+    from portal.models import EventRsvp
+
+    db.session.expire_all()
+    rows = db.session.query(EventRsvp).filter_by(event_id=event.id).all()
+    return {row.member.name: row.status for row in rows}

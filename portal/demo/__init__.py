@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 from portal.demo.accounts import seed_accounts
+from portal.demo.events import seed_events
 from portal.demo.purchases import seed_purchases
 from portal.demo.referrals import seed_referrals
 from portal.demo.rewards import seed_rewards
@@ -19,4 +20,5 @@ def seed_demo() -> list[str]:
     summary += seed_purchases()
     summary += seed_rewards()
     summary += seed_referrals()
+    summary += seed_events()
     return summary

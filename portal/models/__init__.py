@@ -1,6 +1,7 @@
 """All models, imported here so Alembic and the app see every table."""
 
 from portal.models.audit import AuditEntry
+from portal.models.events import Event, EventRsvp
 from portal.models.imports import PurchaseImport
 from portal.models.jobs import JobLock
 from portal.models.ledger import LedgerEntry
@@ -23,6 +24,8 @@ __all__ = [
     "Reward",
     "TierChange",
     "AuditEntry",
+    "Event",
+    "EventRsvp",
     "JobLock",
     "LedgerEntry",
     "LoginSession",

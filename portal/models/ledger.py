@@ -101,6 +101,10 @@ class LedgerEntry(Model):
         ForeignKey("redemptions.id", ondelete="RESTRICT"), index=True
     )
     referral_id: Mapped[int | None] = mapped_column(ForeignKey("referrals.id", ondelete="RESTRICT"))
+    # Attendance points of an event and their reversal when a check-in is undone.
+    event_id: Mapped[int | None] = mapped_column(
+        ForeignKey("events.id", ondelete="RESTRICT"), index=True
+    )
 
     member: Mapped[Member] = relationship("Member", foreign_keys=[member_id])
     purchase: Mapped[Purchase | None] = relationship("Purchase", foreign_keys=[purchase_id])

@@ -7,6 +7,7 @@ def register_blueprints(app) -> None:
     from portal.routes.api import bp as api_bp
     from portal.routes.api import docs_bp as api_docs_bp
     from portal.routes.auth import bp as auth_bp
+    from portal.routes.events import bp as events_bp
     from portal.routes.health import bp as health_bp
     from portal.routes.member import bp as member_bp
     from portal.routes.points import bp as points_bp
@@ -24,5 +25,6 @@ def register_blueprints(app) -> None:
         api_docs_bp,
         rewards_bp,
         referrals_bp,
+        events_bp,
     ):
         app.register_blueprint(blueprint)

@@ -5,7 +5,14 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from flask import Flask
-from flask_babel import format_currency, format_date, format_datetime, format_decimal
+from flask_babel import (
+    format_currency,
+    format_date,
+    format_datetime,
+    format_decimal,
+    format_percent,
+    format_time,
+)
 
 from portal.services.programme.local_time import programme_zone
 from portal.services.programme.money import minor_to_decimal
@@ -55,6 +62,11 @@ def number(value: int | None) -> str:
     return format_decimal(value or 0)
 
 
+def percent(value: float | None) -> str:
+    """0.125 as "12.5%" (or "12,5 %"), in the reader's locale."""
+    return format_percent(value or 0, "#,##0.#%")
+
+
 def signed_points(value: int) -> str:
     return ("+" if value > 0 else "−") + format_decimal(abs(value))
 
@@ -87,6 +99,25 @@ def iso_datetime(value: datetime) -> str:
     return value.astimezone(programme_zone()).isoformat(timespec="minutes")
 
 
+def local_time(value: datetime | None) -> str:
+    """The time of day, "19:00" or "7:00 PM", in the programme's zone."""
+    if value is None:
+        return ""
+    formatted: str = format_time(value, "short")
+    return formatted
+
+
+def time_span(start: datetime, end: datetime | None = None) -> str:
+    """ "Monday, 22 June 2026 · 19:00–21:00" in the reader's locale and the programme's zone."""
+    day = format_date(start.astimezone(programme_zone()).date(), "full")
+    text = f"{day} · {format_time(start, 'short')}"
+    if end is not None:
+        if end.astimezone(programme_zone()).date() == start.astimezone(programme_zone()).date():
+            return f"{text}–{format_time(end, 'short')}"
+        return f"{text} – {format_datetime(end, 'short')}"
+    return text
+
+
 def install_filters(app: Flask) -> None:
     from portal.web.devices import device_label
 
@@ -95,11 +126,14 @@ def install_filters(app: Flask) -> None:
         money_whole=money_whole,
         points=points,
         number=number,
+        percent=percent,
         signed_points=signed_points,
         local_date=local_date,
         local_datetime=local_datetime,
         iso_date=iso_date,
         iso_datetime=iso_datetime,
+        time_span=time_span,
+        local_time=local_time,
         localized=localized,
         tier_name=tier_name,
         tier_benefits=tier_benefits,

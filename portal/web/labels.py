@@ -52,6 +52,20 @@ REFERRAL_STATUS_LABELS = {
     "held": _l("Held for review"),
     "ineligible": _l("Not eligible"),
 }
+EVENT_KIND_LABELS = {
+    "salon": _l("Members' salon"),
+    "launch": _l("Collection launch"),
+    "trend_show": _l("Trend show"),
+    "private_sale": _l("Private sale"),
+    "workshop": _l("Workshop"),
+}
+RSVP_STATUS_LABELS = {
+    "confirmed": _l("Confirmed"),
+    "waitlisted": _l("Waitlist"),
+    "checked_in": _l("Checked in"),
+    "no_show": _l("No-show"),
+    "cancelled": _l("Cancelled"),
+}
 ROLE_LABELS = {"member": _l("Member"), "staff": _l("Staff"), "admin": _l("Admin")}
 
 
@@ -66,6 +80,8 @@ def install_labels(app: Flask) -> None:
             "tier_change_labels": TIER_CHANGE_LABELS,
             "role_labels": ROLE_LABELS,
             "referral_status_labels": REFERRAL_STATUS_LABELS,
+            "event_kind_labels": EVENT_KIND_LABELS,
+            "rsvp_status_labels": RSVP_STATUS_LABELS,
         }
 
 

@@ -76,6 +76,11 @@ def describe_entry(entry: LedgerEntry) -> str:
             "Welcome bonus: your first purchase, invited by %(name)s",
             name=details.get("referrer_name", ""),
         )
+    if entry.event_id is not None and details.get("event_title"):
+        event = _localized_detail(details, "event_title")
+        if entry.points > 0:
+            return _("Attended: %(event)s", event=event)
+        return _("Check-in undone: %(event)s", event=event)
     if entry.kind == "expire":
         return _("Points expired")
     return entry.reason or {

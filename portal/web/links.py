@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 from flask import Flask, current_app, request
 
@@ -47,5 +47,13 @@ def referrer_path() -> str | None:
     return parts.path + (f"?{parts.query}" if parts.query else "")
 
 
+def map_search_url(place: str, locale_code: str = "en") -> str:
+    """A map search for a place: Amap for a reader in Chinese, OpenStreetMap otherwise."""
+    if locale_code == "zh_Hans":
+        return "https://uri.amap.com/search?" + urlencode({"keyword": place})
+    return "https://www.openstreetmap.org/search?" + urlencode({"query": place})
+
+
 def install_links(app: Flask) -> None:
     app.jinja_env.globals["external_url"] = external_url
+    app.jinja_env.globals["map_search_url"] = map_search_url

@@ -85,6 +85,7 @@ ADMIN_NAV = [
     AdminNavItem("admin.rewards", _l("Rewards")),
     AdminNavItem("admin.redemptions", _l("Vouchers")),
     AdminNavItem("admin.referrals", _l("Referrals")),
+    AdminNavItem("admin.events", _l("Events")),
     AdminNavItem("admin.settings", _l("Settings"), admin_only=True),
 ]
 

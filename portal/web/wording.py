@@ -6,9 +6,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from flask import Flask
+from flask_babel import format_time, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_babel import ngettext
 
 from portal.services.programme.settings import programme_settings
 from portal.services.referrals.notices import minimum_purchase_minor
@@ -16,6 +16,7 @@ from portal.web.formatting import local_date, money_whole, points
 from portal.web.localized import tier_name
 
 if TYPE_CHECKING:
+    from portal.models import EventRsvp
     from portal.services.programme.refusals import Refused
     from portal.services.referrals.overview import ReferralLine
     from portal.services.rewards.redemption import Reason
@@ -165,13 +166,101 @@ def referral_status_text(line: ReferralLine) -> str:
     return _("Not eligible: %(reason)s.", reason=referral_reason_text(line.reason))
 
 
+def event_refusal_text(refusal: Refused) -> str:
+    """Why a member (or staff) cannot do this at an event now (services/events)."""
+    values, code = refusal.values, refusal.code
+    if code in ("cancelled", "event_cancelled"):
+        return _("This event has been cancelled.")
+    if code == "started":
+        return _("This event has already started, so answers can no longer change.")
+    if code == "deadline_passed":
+        return _(
+            "Answers closed on %(date)s at %(time)s.",
+            date=local_date(values["date"]),
+            time=format_time(values["date"], "short"),
+        )
+    if code == "below_tier":
+        return _("This event is for %(tier)s members and above.", tier=tier_name(values["tier"]))
+    if code == "already_answered":
+        if values.get("status") == "waitlisted":
+            return _("You are already on the waitlist with this number of guests.")
+        return _("You already have a place with this number of guests.")
+    if code == "checked_in":
+        return _("You have been checked in at this event.")
+    if code in ("ended", "no_show"):
+        return _("This event is over.")
+    if code == "not_answered":
+        return _("You have not answered this event.")
+    if code == "already_cancelled":
+        return _("You already cancelled your answer.")
+    if code == "party_not_open":
+        return _("This party is not confirmed or waiting, so it cannot be cancelled.")
+    if code == "no_places_left":
+        return (
+            ngettext(
+                "Only %(num)d place is left: not enough for this party.",
+                "Only %(num)d places are left: not enough for this party.",
+                values.get("left", 0),
+            )
+            if values.get("left")
+            else _("No places are left.")
+        )
+    if code == "door_not_open":
+        return _(
+            "Check-in opens on %(date)s at %(time)s.",
+            date=local_date(values["date"]),
+            time=format_time(values["date"], "short"),
+        )
+    if code == "not_checked_in":
+        return _("This member is not checked in, so there is nothing to undo.")
+    if code == "guests_out_of_range":
+        return _("You may bring from 0 to %(max)d guests.", max=values["max"])
+    if code == "capacity_below_taken":
+        return _(
+            "%(taken)s places are already taken, so the capacity cannot be lowered to "
+            "%(capacity)s. Cancel parties first, or keep at least %(taken)s.",
+            taken=points(values["taken"]),
+            capacity=points(values["capacity"]),
+        )
+    return _("This cannot be done at this event now.")
+
+
+def party_status_text(rsvp: EventRsvp | None, position: int | None = None) -> str:
+    """The member's answer in words: Confirmed with N guests, Waitlist position K, ..."""
+    if rsvp is None:
+        return _("Not answered")
+    if rsvp.status == "confirmed":
+        if rsvp.guests:
+            return ngettext(
+                "Confirmed with %(num)d guest", "Confirmed with %(num)d guests", rsvp.guests
+            )
+        return _("Confirmed")
+    if rsvp.status == "waitlisted":
+        if position:
+            return _("Waitlist position %(position)d", position=position)
+        return _("On the waitlist")
+    if rsvp.status == "checked_in":
+        if rsvp.guests_admitted:
+            return ngettext(
+                "Checked in with %(num)d guest",
+                "Checked in with %(num)d guests",
+                rsvp.guests_admitted,
+            )
+        return _("Checked in")
+    if rsvp.status == "no_show":
+        return _("No-show")
+    return _("Cancelled")
+
+
 def install_wording(app: Flask) -> None:
     app.jinja_env.filters.update(
         reason_text=reason_text,
         referral_status_text=referral_status_text,
         referral_reason_text=referral_reason_text,
         hold_reason_text=hold_reason_text,
+        event_refusal_text=event_refusal_text,
     )
+    app.jinja_env.globals.update(party_status_text=party_status_text)
 
 
 def passkey_refusal_text(code: str) -> str:

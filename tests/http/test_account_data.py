@@ -280,7 +280,11 @@ def test_closing_forgets_the_member_and_keeps_the_programme_records(
 
     audit = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "account.close"))
     assert audit.actor_id == me.id and audit.target_id == me.id
-    assert audit.details == {"points_forfeited": 1000, "vouchers_cancelled": 1}
+    assert audit.details == {
+        "points_forfeited": 1000,
+        "vouchers_cancelled": 1,
+        "event_answers_cancelled": 0,
+    }
     assert "Lin Mei" not in audit.summary
 
 

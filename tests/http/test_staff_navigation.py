@@ -37,6 +37,7 @@ def test_every_area_has_a_tab(client, login):
         "Rewards",
         "Vouchers",
         "Referrals",
+        "Events",
     ]
 
 
@@ -53,6 +54,8 @@ def test_every_area_has_a_tab(client, login):
         ("/admin/rewards", "Rewards"),
         ("/admin/rewards/new", "Rewards"),
         ("/admin/redemptions", "Vouchers"),
+        ("/admin/events", "Events"),
+        ("/admin/events/new", "Events"),
     ],
 )
 def test_the_tab_of_the_pages_area_is_current(
@@ -84,8 +87,8 @@ def test_an_admin_only_area_shows_to_admins_only(client, login, monkeypatch, rol
 
 def test_an_area_whose_page_does_not_exist_yet_has_no_tab(client, login, monkeypatch):
     monkeypatch.setattr(
-        navigation, "ADMIN_NAV", [*navigation.ADMIN_NAV, AdminNavItem("admin.events", "Events")]
+        navigation, "ADMIN_NAV", [*navigation.ADMIN_NAV, AdminNavItem("admin.surveys", "Surveys")]
     )
     login("staff")
     labels = [label for label, _ in tabs(client.get("/admin/").get_data(as_text=True))]
-    assert "Events" not in labels and "Members" in labels
+    assert "Surveys" not in labels and "Members" in labels

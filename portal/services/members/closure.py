@@ -19,6 +19,7 @@ from sqlalchemy import delete
 from portal.clock import utcnow
 from portal.extensions import db
 from portal.models import Member, Notification, Passkey
+from portal.services.events.answers import cancel_answers_of_closed_account
 from portal.services.members.accounts import confirm_password
 from portal.services.members.passwords import hash_password
 from portal.services.members.sessions import end_all_sessions
@@ -54,6 +55,9 @@ def close_account(member: Member, password: str, *, now: datetime | None = None)
         raise StaffAccountRefused
     confirm_password(member, password)
     now = now or utcnow()
+    # Events first: their places go to the waitlist (each event locked before the member, the
+    # order every events rule takes).
+    answers = cancel_answers_of_closed_account(member, now=now)
     lock_member(member)
 
     vouchers = cancel_vouchers_of_closed_account(member, now=now)
@@ -85,7 +89,11 @@ def close_account(member: Member, password: str, *, now: datetime | None = None)
         actor=member,
         target=member,
         summary=f"Member {member.id} closed their account",
-        details={"points_forfeited": forfeited, "vouchers_cancelled": vouchers},
+        details={
+            "points_forfeited": forfeited,
+            "vouchers_cancelled": vouchers,
+            "event_answers_cancelled": answers,
+        },
     )
     logger.info(
         "%r closed: %d points forfeited, %d vouchers cancelled", member, forfeited, vouchers

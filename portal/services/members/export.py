@@ -15,6 +15,7 @@ from sqlalchemy.orm import selectinload
 from portal.clock import utcnow
 from portal.extensions import db
 from portal.models import (
+    EventRsvp,
     LedgerEntry,
     LoginSession,
     Member,
@@ -166,6 +167,24 @@ def _vouchers(member: Member) -> list[dict]:
     ]
 
 
+def _event_answers(member: Member) -> list[dict]:
+    answers = db.session.scalars(
+        select(EventRsvp).where(EventRsvp.member_id == member.id).order_by(EventRsvp.id)
+    )
+    return [
+        {
+            "event": answer.event.title,
+            "starts_at": iso_utc(answer.event.starts_at),
+            "status": answer.status,
+            "guests": answer.guests,
+            "answered_at": iso_utc(answer.created_at),
+            "cancelled_at": iso_utc(answer.cancelled_at),
+            "checked_in_at": iso_utc(answer.checked_in_at),
+        }
+        for answer in answers
+    ]
+
+
 def _notifications(member: Member) -> list[dict]:
     notices = db.session.scalars(
         select(Notification).where(Notification.member_id == member.id).order_by(Notification.id)
@@ -227,6 +246,7 @@ def export_member_data(member: Member, *, now: datetime | None = None) -> dict:
         "points": {"balance": member.points_balance, "ledger": _ledger(member)},
         "purchases": _purchases(member),
         "vouchers": _vouchers(member),
+        "events": _event_answers(member),
         "notifications": _notifications(member),
         "sign_in": _sign_in(member),
     }

@@ -34,3 +34,13 @@ def add_local_months(moment: datetime, months: int) -> datetime:
 def local_day_start(day: date) -> datetime:
     """Midnight at the start of `day` in the programme's zone, as an aware UTC datetime."""
     return datetime.combine(day, time.min, tzinfo=programme_zone()).astimezone(UTC)
+
+
+def from_local(moment: datetime) -> datetime:
+    """A wall-clock time typed in the programme's zone (naive) as an aware UTC datetime."""
+    return moment.replace(tzinfo=programme_zone()).astimezone(UTC)
+
+
+def to_local(moment: datetime) -> datetime:
+    """An aware datetime as the programme's wall-clock time (naive), for a datetime-local input."""
+    return moment.astimezone(programme_zone()).replace(tzinfo=None)

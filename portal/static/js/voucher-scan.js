@@ -1,14 +1,18 @@
-// Staff voucher lookup: read the voucher's QR code with the phone's camera where the browser
-// has the BarcodeDetector API. Without it (or without a camera) the typed code form is all
-// there is, and it works on its own.
+// Staff voucher lookup and event door: read a voucher's or a membership card's QR code with the
+// phone's camera where the browser has the BarcodeDetector API. Without it (or without a camera)
+// the typed code form is all there is, and it works on its own.
 (function () {
   "use strict";
+
+  // The forms that scan: the voucher lookup, and any form marked data-qr-scan (the door page).
+  // The code read goes into the form's input named "code", and the form is sent.
+  var SCAN_FORMS = "#voucher-lookup, form[data-qr-scan]";
 
   var active = null; // the running scanner, stopped when the page changes
 
   function enhance(root) {
     if (!root || !root.querySelector) return;
-    var form = root.id === "voucher-lookup" ? root : root.querySelector("#voucher-lookup");
+    var form = root.matches && root.matches(SCAN_FORMS) ? root : root.querySelector(SCAN_FORMS);
     if (!form || form.dataset.scanReady) return;
     form.dataset.scanReady = "1";
     if (!("BarcodeDetector" in window) || !navigator.mediaDevices ||
