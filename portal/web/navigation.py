@@ -65,7 +65,7 @@ def member_nav() -> list[NavLink]:
         links.append(
             NavLink(url_for(item.endpoint), item.label, item.short_label, item.icon, active)
         )
-    return links[:4]
+    return links
 
 
 @dataclass(frozen=True)
