@@ -536,3 +536,77 @@ def party_statuses(event) -> dict[str, str]:
     db.session.expire_all()
     rows = db.session.query(EventRsvp).filter_by(event_id=event.id).all()
     return {row.member.name: row.status for row in rows}
+
+
+# -- surveys ---------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def create_survey(app, request):
+    """create_survey(questions=[("nps", "How likely …?"), ("text", "Tell us more", {...})],
+    **fields) -> Survey, built through the staff's builder rule (services/surveys/building.py)
+    and committed. A question is (kind, prompt) or (kind, prompt, QuestionDraft's fields); by
+    default an always-open survey with an NPS question and an optional free-text question,
+    worth 50 points, whose free text may be quoted."""
+    from portal.services.surveys.building import QuestionDraft, SurveyDraft
+    from portal.services.surveys.building import create_survey as create
+
+    def factory(*, questions=None, staff=None, **fields):
+        questions = questions or [
+            ("nps", "How likely are you to recommend us to a friend?"),
+            ("text", "What could we do better?", {"required": False, "max_length": 500}),
+        ]
+        drafts = [
+            QuestionDraft(kind=q[0], prompt_en=q[1], **(q[2] if len(q) > 2 else {}))
+            for q in questions
+        ]
+        values = {
+            "title_en": "Tell us about your visit",
+            "title_zh": "告诉我们您的到访体验",
+            "trigger": "always",
+            "points": 50,
+            "quotable": True,
+        }
+        values.update(fields)
+        survey = create(
+            SurveyDraft(questions=drafts, **values),
+            staff=staff or request.getfixturevalue("staff"),
+        )
+        db.session.commit()
+        return survey
+
+    return factory
+
+
+@pytest.fixture
+def answer_survey(app):
+    """answer_survey(member, survey, {position: value}, occasion=None, **options) ->
+    SurveyAnswer through the answering rule, committed. A value is an int (NPS, CSAT), a list
+    of choice indexes, or text; `occasion` picks the member's waiting invitation for it."""
+    from portal.models import Member, Survey
+    from portal.services.surveys.answering import QuestionAnswer, submit_answer
+    from portal.services.surveys.invitations import waiting_surveys
+
+    def factory(member, survey, values, *, occasion=None, **options):
+        member = db.session.get(Member, member.id)
+        survey = db.session.get(Survey, survey.id)
+        waiting = next(
+            w
+            for w in waiting_surveys(member)
+            if w.survey.id == survey.id and (occasion is None or w.occasion == occasion)
+        )
+        by_position = {q.position: q for q in survey.questions}
+        answers = {}
+        for position, value in values.items():
+            question = by_position[position]
+            if isinstance(value, int):
+                answers[question.id] = QuestionAnswer(number=value)
+            elif isinstance(value, list):
+                answers[question.id] = QuestionAnswer(choices=tuple(value))
+            else:
+                answers[question.id] = QuestionAnswer(text=value)
+        answer = submit_answer(member, waiting, answers, **options)
+        db.session.commit()
+        return answer
+
+    return factory

@@ -11,6 +11,15 @@ from portal.models.programme import Setting, Tier
 from portal.models.purchases import ApiToken, Purchase, PurchaseItem, PurchaseReturn, TierChange
 from portal.models.referrals import Referral, ReferralLinkOpen
 from portal.models.rewards import Redemption, Reward
+from portal.models.surveys import (
+    CaseNote,
+    FollowUpCase,
+    Survey,
+    SurveyAnswer,
+    SurveyAnswerItem,
+    SurveyInvitation,
+    SurveyQuestion,
+)
 
 __all__ = [
     "ApiToken",
@@ -22,6 +31,13 @@ __all__ = [
     "Referral",
     "ReferralLinkOpen",
     "Reward",
+    "CaseNote",
+    "FollowUpCase",
+    "Survey",
+    "SurveyAnswer",
+    "SurveyAnswerItem",
+    "SurveyInvitation",
+    "SurveyQuestion",
     "TierChange",
     "AuditEntry",
     "Event",

@@ -70,6 +70,21 @@ class LedgerEntry(Model):
             sqlite_where=db.text("referral_id IS NOT NULL AND kind = 'bonus'"),
             postgresql_where=db.text("referral_id IS NOT NULL AND kind = 'bonus'"),
         ),
+        # An answer earns its survey's points once; a case gives goodwill once.
+        Index(
+            "uq_ledger_entries_bonus_per_answer",
+            "survey_answer_id",
+            unique=True,
+            sqlite_where=db.text("survey_answer_id IS NOT NULL"),
+            postgresql_where=db.text("survey_answer_id IS NOT NULL"),
+        ),
+        Index(
+            "uq_ledger_entries_goodwill_per_case",
+            "followup_case_id",
+            unique=True,
+            sqlite_where=db.text("followup_case_id IS NOT NULL"),
+            postgresql_where=db.text("followup_case_id IS NOT NULL"),
+        ),
         Index(
             "ix_ledger_entries_expiring",
             "expires_at",
@@ -104,6 +119,12 @@ class LedgerEntry(Model):
     # Attendance points of an event and their reversal when a check-in is undone.
     event_id: Mapped[int | None] = mapped_column(
         ForeignKey("events.id", ondelete="RESTRICT"), index=True
+    )
+    survey_answer_id: Mapped[int | None] = mapped_column(
+        ForeignKey("survey_answers.id", ondelete="RESTRICT")
+    )
+    followup_case_id: Mapped[int | None] = mapped_column(
+        ForeignKey("followup_cases.id", ondelete="RESTRICT")
     )
 
     member: Mapped[Member] = relationship("Member", foreign_keys=[member_id])

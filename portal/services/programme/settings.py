@@ -52,6 +52,14 @@ class ProgrammeSettings:
     # The largest purchase (in whole currency units) a till or the shop may record through the
     # API; a larger receipt is recorded by staff at the desk, with a reason.
     max_purchase_amount: int = 2_000_000
+    # Surveys: a member is asked at most once in this many days (a re-survey excepted); a
+    # purchase's or event's survey stays open this many days; a detractor's case is due this
+    # many hours after the answer; goodwill points a staff member (or an admin) may give.
+    survey_quiet_days: int = 30
+    survey_open_days: int = 14
+    case_due_hours: int = 48
+    goodwill_staff_limit: int = 500
+    goodwill_admin_limit: int = 2000
 
 
 DEFAULTS = ProgrammeSettings()

@@ -42,6 +42,7 @@ from portal.services.purchases.input import (
     parse_receipt_no,
 )
 from portal.services.referrals.bonuses import qualify_purchase, review_after_return
+from portal.services.surveys.invitations import invite_after_purchase
 
 logger = logging.getLogger(__name__)
 
@@ -198,7 +199,8 @@ def record_purchase(
     when the purchase makes their qualifying spend reach a higher one.
 
     A friend's first purchase of at least `referral_min_purchase_units` makes their referral's
-    bonuses pending (services/referrals/bonuses.py).
+    bonuses pending (services/referrals/bonuses.py), and an open post-purchase survey is
+    offered about it (services/surveys/invitations.py).
 
     Idempotent on `receipt_no`: the same receipt again, even at the same moment, returns the
     existing purchase with created=False; with another member or amount, ReceiptConflict."""
@@ -267,6 +269,8 @@ def record_purchase(
     # A friend's first qualifying purchase makes the referral bonuses pending, in this same
     # transaction and under the member's lock taken above.
     qualify_purchase(purchase)
+    # The member is asked about this purchase (the post-purchase survey, if one is open).
+    invite_after_purchase(purchase)
     return purchase, True
 
 

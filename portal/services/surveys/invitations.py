@@ -1,0 +1,193 @@
+"""Who is asked which survey, about what, until when.
+
+A purchase survey is offered after each purchase and an event survey after each attended event,
+each for `survey_open_days` (14) days; an always-open survey waits for every member until they
+answer it. A member is not invited more than once in `survey_quiet_days` (30) days, except the
+re-survey that follows a resolved case.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from portal.clock import utcnow
+from portal.extensions import db
+from portal.models import Member, Purchase, Survey, SurveyAnswer, SurveyInvitation
+from portal.services.programme.local_time import local_date
+from portal.services.programme.settings import programme_settings
+
+logger = logging.getLogger(__name__)
+
+ALWAYS = "always"
+
+
+def is_open(survey: Survey, *, now: datetime) -> bool:
+    """Active, and today (programme zone) inside its window."""
+    today = local_date(now)
+    return (
+        survey.active
+        and (survey.opens_on is None or survey.opens_on <= today)
+        and (survey.closes_on is None or today <= survey.closes_on)
+    )
+
+
+def _open_surveys(trigger: str, *, now: datetime) -> list[Survey]:
+    surveys = db.session.scalars(
+        select(Survey).where(Survey.trigger == trigger, Survey.active.is_(True)).order_by(Survey.id)
+    )
+    return [s for s in surveys if is_open(s, now=now)]
+
+
+def _recently_invited(member_id: int, *, now: datetime) -> bool:
+    since = now - timedelta(days=programme_settings().survey_quiet_days)
+    return (
+        db.session.scalar(
+            select(SurveyInvitation.id).where(
+                SurveyInvitation.member_id == member_id,
+                SurveyInvitation.case_id.is_(None),
+                SurveyInvitation.invited_at > since,
+            )
+        )
+        is not None
+    )
+
+
+def _invite(invitation: SurveyInvitation) -> SurveyInvitation | None:
+    try:
+        with db.session.begin_nested():
+            db.session.add(invitation)
+    except IntegrityError:
+        return None  # already invited for this occasion (a retried job or purchase)
+    logger.info(
+        "member %s invited to survey %s (%s)",
+        invitation.member_id,
+        invitation.survey_id,
+        invitation.occasion,
+    )
+    return invitation
+
+
+def invite_after_purchase(
+    purchase: Purchase, *, now: datetime | None = None
+) -> SurveyInvitation | None:
+    """Called by purchase recording in its transaction: the first open purchase survey is
+    offered about this purchase for `survey_open_days`, unless the member was asked something
+    in the last `survey_quiet_days`."""
+    now = now or utcnow()
+    surveys = _open_surveys("purchase", now=now)
+    if not surveys or _recently_invited(purchase.member_id, now=now):
+        return None
+    return _invite(
+        SurveyInvitation(
+            survey_id=surveys[0].id,
+            member_id=purchase.member_id,
+            occasion=f"purchase:{purchase.id}",
+            purchase_id=purchase.id,
+            invited_at=now,
+            open_until=now + timedelta(days=programme_settings().survey_open_days),
+        )
+    )
+
+
+def invite_after_event(
+    member: Member, *, event_id: int, event_title: str, now: datetime | None = None
+) -> SurveyInvitation | None:
+    """For the events feature: call it when a member's attendance is recorded (check-in), or
+    from a `run-jobs` job over the attended events that ended; safe to call twice. The first
+    open event survey is offered about the event for `survey_open_days`, within the quiet
+    days rule."""
+    now = now or utcnow()
+    surveys = _open_surveys("event", now=now)
+    if not surveys or _recently_invited(member.id, now=now):
+        return None
+    return _invite(
+        SurveyInvitation(
+            survey_id=surveys[0].id,
+            member_id=member.id,
+            occasion=f"event:{event_id}",
+            event_id=event_id,
+            event_title=event_title[:200],
+            invited_at=now,
+            open_until=now + timedelta(days=programme_settings().survey_open_days),
+        )
+    )
+
+
+def invite_again_after_case(
+    member: Member, survey: Survey, *, case_id: int, now: datetime | None = None
+) -> SurveyInvitation | None:
+    """The one re-survey after a resolved case (outside the quiet days rule)."""
+    now = now or utcnow()
+    return _invite(
+        SurveyInvitation(
+            survey_id=survey.id,
+            member_id=member.id,
+            occasion=f"resurvey:{case_id}",
+            case_id=case_id,
+            invited_at=now,
+            open_until=now + timedelta(days=programme_settings().survey_open_days),
+        )
+    )
+
+
+@dataclass(frozen=True)
+class WaitingSurvey:
+    """A survey a member may answer now: through an invitation, or the always-open one."""
+
+    survey: Survey
+    occasion: str
+    invitation: SurveyInvitation | None
+
+    @property
+    def open_until(self) -> datetime | None:
+        return self.invitation.open_until if self.invitation is not None else None
+
+
+def _answered_occasions(member: Member) -> set[tuple[int, str]]:
+    rows = db.session.execute(
+        select(SurveyAnswer.survey_id, SurveyAnswer.occasion).where(
+            SurveyAnswer.member_id == member.id
+        )
+    )
+    return {(survey_id, occasion) for survey_id, occasion in rows}
+
+
+def waiting_surveys(member: Member, *, now: datetime | None = None) -> list[WaitingSurvey]:
+    """What the member may answer now, soonest closing first, the always-open surveys last."""
+    now = now or utcnow()
+    answered = _answered_occasions(member)
+    waiting = []
+    invitations = db.session.scalars(
+        select(SurveyInvitation)
+        .where(SurveyInvitation.member_id == member.id, SurveyInvitation.open_until > now)
+        .order_by(SurveyInvitation.open_until, SurveyInvitation.id)
+    )
+    for invitation in invitations:
+        if (invitation.survey_id, invitation.occasion) in answered:
+            continue
+        if is_open(invitation.survey, now=now):
+            waiting.append(WaitingSurvey(invitation.survey, invitation.occasion, invitation))
+    for survey in _open_surveys("always", now=now):
+        if (survey.id, ALWAYS) not in answered:
+            waiting.append(WaitingSurvey(survey, ALWAYS, None))
+    return waiting
+
+
+def find_waiting(
+    member: Member, survey: Survey, invitation_id: int | None, *, now: datetime | None = None
+) -> WaitingSurvey | None:
+    """The occasion on which the member may answer this survey now: the given invitation (the
+    member's own), else their first waiting one for it; None when there is none."""
+    for waiting in waiting_surveys(member, now=now):
+        if waiting.survey.id != survey.id:
+            continue
+        if invitation_id is None or (
+            waiting.invitation is not None and waiting.invitation.id == invitation_id
+        ):
+            return waiting
+    return None
