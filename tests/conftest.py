@@ -557,11 +557,10 @@ def create_survey(app, request):
             ("text", "What could we do better?", {"required": False, "max_length": 500}),
         ]
         drafts = [
-            QuestionDraft(kind=q[0], prompt_en=q[1], **(q[2] if len(q) > 2 else {}))
-            for q in questions
+            QuestionDraft(kind=q[0], prompt=q[1], **(q[2] if len(q) > 2 else {})) for q in questions
         ]
         values = {
-            "title_en": "Tell us about your visit",
+            "title": "Tell us about your visit",
             "title_zh": "告诉我们您的到访体验",
             "trigger": "always",
             "points": 50,

@@ -13,6 +13,7 @@ def register_blueprints(app) -> None:
     from portal.routes.points import bp as points_bp
     from portal.routes.referrals import bp as referrals_bp
     from portal.routes.rewards import bp as rewards_bp
+    from portal.routes.surveys import bp as surveys_bp
 
     for blueprint in (
         health_bp,
@@ -26,5 +27,6 @@ def register_blueprints(app) -> None:
         rewards_bp,
         referrals_bp,
         events_bp,
+        surveys_bp,
     ):
         app.register_blueprint(blueprint)

@@ -18,7 +18,7 @@ from portal.services.programme.local_time import programme_zone
 from portal.services.programme.money import minor_to_decimal
 from portal.services.programme.settings import programme_settings
 from portal.web.ledger_text import describe_entry
-from portal.web.localized import localized, tier_benefits, tier_name
+from portal.web.localized import localized, localized_choice, tier_benefits, tier_name
 
 # The programme has one currency, so the plain local sign reads better than an international
 # one ("¥1,234", not "CN¥1,234" for a reader in English).
@@ -135,6 +135,7 @@ def install_filters(app: Flask) -> None:
         time_span=time_span,
         local_time=local_time,
         localized=localized,
+        localized_choice=localized_choice,
         tier_name=tier_name,
         tier_benefits=tier_benefits,
         entry_text=describe_entry,

@@ -67,6 +67,51 @@ RSVP_STATUS_LABELS = {
     "cancelled": _l("Cancelled"),
 }
 ROLE_LABELS = {"member": _l("Member"), "staff": _l("Staff"), "admin": _l("Admin")}
+MODERATION_LABELS = {
+    "none": _l("No comment"),
+    "pending": _l("Waiting for review"),
+    "approved": _l("Approved"),
+    "hidden": _l("Hidden"),
+    "flagged": _l("Flagged"),
+}
+HIDE_REASON_LABELS = {
+    "personal_data": _l("Personal data"),
+    "offensive": _l("Offensive"),
+    "off_topic": _l("Off topic"),
+    "spam": _l("Spam or advertising"),
+    "other": _l("Other"),
+}
+CASE_STATUS_LABELS = {
+    "open": _l("Open"),
+    "contacted": _l("Contacted"),
+    "resolved": _l("Resolved"),
+}
+CONTACT_KIND_LABELS = {
+    "note": _l("Note"),
+    "call": _l("Phone call"),
+    "message": _l("Message"),
+    "email": _l("Email"),
+}
+TRIGGER_LABELS = {
+    "purchase": _l("After a purchase"),
+    "event": _l("After an attended event"),
+    "always": _l("Always open"),
+}
+QUESTION_KIND_LABELS = {
+    "csat": _l("Satisfaction (1-5)"),
+    "nps": _l("Recommendation (0-10)"),
+    "single": _l("Single choice"),
+    "multiple": _l("Multiple choice"),
+    "text": _l("Free text"),
+}
+# What is wrong with an answer, when the answering rule refuses it.
+ANSWER_PROBLEM_LABELS = {
+    "required": _l("Please answer this question."),
+    "out_of_range": _l("Please choose one of the numbers shown."),
+    "unknown_choice": _l("Please choose one of the options shown."),
+    "one_choice": _l("Please choose only one option."),
+    "too_long": _l("Please make your answer shorter."),
+}
 
 
 def install_labels(app: Flask) -> None:
@@ -82,6 +127,12 @@ def install_labels(app: Flask) -> None:
             "referral_status_labels": REFERRAL_STATUS_LABELS,
             "event_kind_labels": EVENT_KIND_LABELS,
             "rsvp_status_labels": RSVP_STATUS_LABELS,
+            "moderation_labels": MODERATION_LABELS,
+            "hide_reason_labels": HIDE_REASON_LABELS,
+            "case_status_labels": CASE_STATUS_LABELS,
+            "contact_kind_labels": CONTACT_KIND_LABELS,
+            "trigger_labels": TRIGGER_LABELS,
+            "question_kind_labels": QUESTION_KIND_LABELS,
         }
 
 

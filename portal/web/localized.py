@@ -27,3 +27,10 @@ def tier_name(tier: Tier) -> str:
 
 def tier_benefits(tier: Tier) -> list[str]:
     return [line for line in (localized(tier, "benefits") or "").splitlines() if line.strip()]
+
+
+def localized_choice(choice: dict[str, str]) -> str:
+    """An option of a survey question ({"en": …, "zh": …}) in the reader's language."""
+    if current_locale_code() == "zh_Hans" and choice.get("zh"):
+        return choice["zh"]
+    return choice.get("en", "")

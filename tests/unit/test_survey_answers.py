@@ -121,7 +121,7 @@ def test_a_low_csat_opens_a_case_and_a_middling_one_does_not(
 def test_a_purchase_invites_to_the_purchase_survey_for_14_days(
     member, create_survey, create_purchase, staff, clock
 ):
-    survey = create_survey(trigger="purchase", title_en="How was your purchase?")
+    survey = create_survey(trigger="purchase", title="How was your purchase?")
     purchase = create_purchase(member)
     waiting = [w for w in waiting_surveys(member) if w.survey.id == survey.id]
     assert [w.occasion for w in waiting] == [f"purchase:{purchase.id}"]

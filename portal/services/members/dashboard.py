@@ -19,6 +19,7 @@ from portal.models import LedgerEntry, Member, Notification, Tier
 from portal.services.points.tiers import TierProgress, all_tiers, tier_progress
 from portal.services.programme.local_time import local_date
 from portal.services.programme.settings import programme_settings
+from portal.services.surveys.invitations import WaitingSurvey, waiting_surveys
 
 RECENT_ACTIVITY = 5
 # Unspent credits read to find the next expiry dates; a member rarely earns more than a few
@@ -49,6 +50,7 @@ class Dashboard:
     recent_activity: list[LedgerEntry]
     expiries: list[ExpiryGroup] = field(default_factory=list)
     today: date | None = None
+    waiting_survey: WaitingSurvey | None = None
 
     @property
     def next_expiry(self) -> ExpiryGroup | None:
@@ -143,6 +145,7 @@ def dashboard_for(member: Member, *, now: datetime | None = None) -> Dashboard:
         recent_activity=recent_activity(member),
         expiries=member_expiries(member, now=now),
         today=local_date(now),
+        waiting_survey=next(iter(waiting_surveys(member, now=now)), None),
     )
 
 

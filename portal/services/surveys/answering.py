@@ -145,7 +145,7 @@ def submit_answer(
             member,
             "bonus",
             survey.points,
-            reason=f"Thank you for answering: {survey.title_en}",
+            reason=f"Thank you for answering: {survey.title}",
             details={"survey_id": survey.id, "occasion": waiting.occasion},
             survey_answer_id=answer.id,
         )

@@ -29,7 +29,7 @@ class QuestionsFixed(Conflict):
 @dataclass
 class QuestionDraft:
     kind: str
-    prompt_en: str
+    prompt: str
     prompt_zh: str = ""
     required: bool = True
     max_length: int | None = None
@@ -38,11 +38,11 @@ class QuestionDraft:
 
 @dataclass
 class SurveyDraft:
-    title_en: str
+    title: str
     trigger: str
     questions: list[QuestionDraft]
     title_zh: str = ""
-    intro_en: str = ""
+    intro: str = ""
     intro_zh: str = ""
     active: bool = True
     opens_on: date | None = None
@@ -53,8 +53,8 @@ class SurveyDraft:
 
 def _check(draft: SurveyDraft) -> None:
     errors: dict[str, str] = {}
-    if not draft.title_en.strip():
-        errors["title_en"] = "required"
+    if not draft.title.strip():
+        errors["title"] = "required"
     if draft.trigger not in TRIGGERS:
         errors["trigger"] = "unknown"
     if draft.points < 0:
@@ -64,7 +64,7 @@ def _check(draft: SurveyDraft) -> None:
     if not draft.questions:
         errors["questions"] = "required"
     for n, question in enumerate(draft.questions):
-        if question.kind not in QUESTION_KINDS or not question.prompt_en.strip():
+        if question.kind not in QUESTION_KINDS or not question.prompt.strip():
             errors[f"questions-{n}"] = "invalid"
         elif question.kind in ("single", "multiple") and len(question.choices) < 2:
             errors[f"questions-{n}"] = "choices"
@@ -77,7 +77,7 @@ def _questions(draft: SurveyDraft) -> list[SurveyQuestion]:
         SurveyQuestion(
             position=n + 1,
             kind=q.kind,
-            prompt_en=q.prompt_en.strip(),
+            prompt=q.prompt.strip(),
             prompt_zh=q.prompt_zh.strip(),
             required=q.required,
             max_length=q.max_length if q.kind == "text" else None,
@@ -91,9 +91,9 @@ def create_survey(draft: SurveyDraft, *, staff: Member, previous: Survey | None 
     """A new survey (or a new version of `previous`, which then closes)."""
     _check(draft)
     survey = Survey(
-        title_en=draft.title_en.strip(),
+        title=draft.title.strip(),
         title_zh=draft.title_zh.strip(),
-        intro_en=draft.intro_en.strip(),
+        intro=draft.intro.strip(),
         intro_zh=draft.intro_zh.strip(),
         trigger=draft.trigger,
         active=draft.active,
@@ -111,7 +111,7 @@ def create_survey(draft: SurveyDraft, *, staff: Member, previous: Survey | None 
     if previous is not None:
         previous.active = False
     db.session.flush()
-    record_audit("survey.create", actor=staff, target=survey, summary=survey.title_en)
+    record_audit("survey.create", actor=staff, target=survey, summary=survey.title)
     logger.info("%r created by %r", survey, staff)
     return survey
 
@@ -126,9 +126,9 @@ def has_answers(survey: Survey) -> bool:
 def draft_of(survey: Survey) -> SurveyDraft:
     """The survey as a draft, to edit or to duplicate into a new version."""
     return SurveyDraft(
-        title_en=survey.title_en,
+        title=survey.title,
         title_zh=survey.title_zh,
-        intro_en=survey.intro_en,
+        intro=survey.intro,
         intro_zh=survey.intro_zh,
         trigger=survey.trigger,
         active=True,
@@ -139,7 +139,7 @@ def draft_of(survey: Survey) -> SurveyDraft:
         questions=[
             QuestionDraft(
                 kind=q.kind,
-                prompt_en=q.prompt_en,
+                prompt=q.prompt,
                 prompt_zh=q.prompt_zh,
                 required=q.required,
                 max_length=q.max_length,
@@ -159,17 +159,17 @@ def update_survey(survey: Survey, draft: SurveyDraft, *, staff: Member) -> Surve
     """Change a survey; its questions only while nobody has answered it."""
     _check(draft)
     if has_answers(survey) and [
-        (q.kind, q.prompt_en, q.prompt_zh, q.required, q.max_length, q.choices)
+        (q.kind, q.prompt, q.prompt_zh, q.required, q.max_length, q.choices)
         for q in _questions(draft)
     ] != [
-        (q.kind, q.prompt_en, q.prompt_zh, q.required, q.max_length, q.choices)
+        (q.kind, q.prompt, q.prompt_zh, q.required, q.max_length, q.choices)
         for q in survey.questions
     ]:
         raise QuestionsFixed
     for name in (
-        "title_en",
+        "title",
         "title_zh",
-        "intro_en",
+        "intro",
         "intro_zh",
         "trigger",
         "active",
@@ -185,5 +185,5 @@ def update_survey(survey: Survey, draft: SurveyDraft, *, staff: Member) -> Surve
         db.session.flush()
         survey.questions = _questions(draft)
     db.session.flush()
-    record_audit("survey.update", actor=staff, target=survey, summary=survey.title_en)
+    record_audit("survey.update", actor=staff, target=survey, summary=survey.title)
     return survey

@@ -74,3 +74,7 @@ def overdue_count(*, now: datetime | None = None) -> int:
         )
         or 0
     )
+
+
+def case_for(answer: SurveyAnswer) -> FollowUpCase | None:
+    return db.session.scalar(select(FollowUpCase).where(FollowUpCase.answer_id == answer.id))

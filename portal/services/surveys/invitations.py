@@ -11,8 +11,9 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from portal.clock import utcnow
@@ -148,34 +149,57 @@ class WaitingSurvey:
         return self.invitation.open_until if self.invitation is not None else None
 
 
-def _answered_occasions(member: Member) -> set[tuple[int, str]]:
-    rows = db.session.execute(
-        select(SurveyAnswer.survey_id, SurveyAnswer.occasion).where(
-            SurveyAnswer.member_id == member.id
-        )
-    )
-    return {(survey_id, occasion) for survey_id, occasion in rows}
-
-
 def waiting_surveys(member: Member, *, now: datetime | None = None) -> list[WaitingSurvey]:
-    """What the member may answer now, soonest closing first, the always-open surveys last."""
+    """What the member may answer now, soonest closing first, the always-open surveys last
+    (one query, whatever the number of invitations: the dashboard asks on every visit)."""
     now = now or utcnow()
-    answered = _answered_occasions(member)
-    waiting = []
-    invitations = db.session.scalars(
-        select(SurveyInvitation)
-        .where(SurveyInvitation.member_id == member.id, SurveyInvitation.open_until > now)
-        .order_by(SurveyInvitation.open_until, SurveyInvitation.id)
-    )
-    for invitation in invitations:
-        if (invitation.survey_id, invitation.occasion) in answered:
+
+    def answered_on(occasion: Any) -> Any:
+        return (
+            select(SurveyAnswer.id)
+            .where(
+                SurveyAnswer.member_id == member.id,
+                SurveyAnswer.survey_id == Survey.id,
+                SurveyAnswer.occasion == occasion,
+            )
+            .exists()
+        )
+
+    rows = db.session.execute(
+        select(
+            Survey,
+            SurveyInvitation,
+            answered_on(SurveyInvitation.occasion),
+            answered_on(ALWAYS),
+        )
+        .outerjoin(
+            SurveyInvitation,
+            and_(
+                SurveyInvitation.survey_id == Survey.id,
+                SurveyInvitation.member_id == member.id,
+                SurveyInvitation.open_until > now,
+            ),
+        )
+        .where(
+            Survey.active.is_(True),
+            or_(SurveyInvitation.id.is_not(None), Survey.trigger == "always"),
+        )
+        .order_by(SurveyInvitation.open_until, SurveyInvitation.id, Survey.id)
+    ).all()
+    invited, always = [], []
+    for survey, invitation, invitation_answered, always_answered in rows:
+        if not is_open(survey, now=now):
             continue
-        if is_open(invitation.survey, now=now):
-            waiting.append(WaitingSurvey(invitation.survey, invitation.occasion, invitation))
-    for survey in _open_surveys("always", now=now):
-        if (survey.id, ALWAYS) not in answered:
-            waiting.append(WaitingSurvey(survey, ALWAYS, None))
-    return waiting
+        if invitation is not None and not invitation_answered:
+            invited.append(WaitingSurvey(survey, invitation.occasion, invitation))
+        if (
+            survey.trigger == "always"
+            and not always_answered
+            and all(w.survey.id != survey.id for w in always)
+        ):
+            always.append(WaitingSurvey(survey, ALWAYS, None))
+    invited.sort(key=lambda w: (w.open_until or now, w.invitation.id if w.invitation else 0))
+    return invited + always
 
 
 def find_waiting(
