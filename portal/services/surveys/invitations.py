@@ -186,7 +186,8 @@ def waiting_surveys(member: Member, *, now: datetime | None = None) -> list[Wait
         )
         .order_by(SurveyInvitation.open_until, SurveyInvitation.id, Survey.id)
     ).all()
-    invited, always = [], []
+    invited: list[WaitingSurvey] = []
+    always: list[WaitingSurvey] = []
     for survey, invitation, invitation_answered, always_answered in rows:
         if not is_open(survey, now=now):
             continue
