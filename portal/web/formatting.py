@@ -17,6 +17,7 @@ from flask_babel import (
 from portal.services.programme.local_time import programme_zone
 from portal.services.programme.money import minor_to_decimal
 from portal.services.programme.settings import programme_settings
+from portal.services.surveys.masking import mask_personal_data
 from portal.web.ledger_text import describe_entry
 from portal.web.localized import localized, localized_choice, tier_benefits, tier_name
 
@@ -118,6 +119,15 @@ def time_span(start: datetime, end: datetime | None = None) -> str:
     return text
 
 
+def masked(text: str | None) -> str:
+    """Answer text as staff see it: personal data masked (services/surveys/masking.py)."""
+    return mask_personal_data(text or "").text
+
+
+def has_personal_data(text: str | None) -> bool:
+    return mask_personal_data(text or "").has_personal_data
+
+
 def install_filters(app: Flask) -> None:
     from portal.web.devices import device_label
 
@@ -136,6 +146,8 @@ def install_filters(app: Flask) -> None:
         local_time=local_time,
         localized=localized,
         localized_choice=localized_choice,
+        masked=masked,
+        has_personal_data=has_personal_data,
         tier_name=tier_name,
         tier_benefits=tier_benefits,
         entry_text=describe_entry,

@@ -86,6 +86,7 @@ ADMIN_NAV = [
     AdminNavItem("admin.redemptions", _l("Vouchers")),
     AdminNavItem("admin.referrals", _l("Referrals")),
     AdminNavItem("admin.events", _l("Events")),
+    AdminNavItem("admin.moderation", _l("Moderation")),
     AdminNavItem("admin.settings", _l("Settings"), admin_only=True),
 ]
 

@@ -7,6 +7,7 @@ from portal.routes.admin import (  # noqa: F401 (views)
     home,
     imports,
     members,
+    moderation,
     purchases,
     referrals,
     rewards,
