@@ -40,7 +40,7 @@ class ModerationForm(FlaskForm):
     reason = SelectField(_l("Reason for hiding"), choices=_reason_choices(), validate_choice=False)
 
     def validate(self, extra_validators=None) -> bool:  # type: ignore[no-untyped-def]
-        valid = super().validate(extra_validators)
+        valid = bool(super().validate(extra_validators))
         if self.reason.data not in HIDE_REASONS:
             self.reason.data = None
         if valid and self.action.data == "hide" and not self.reason.data:
