@@ -113,3 +113,7 @@ def queue_filter_from(args: Mapping[str, str]) -> QueueFilter:
         search=(args.get("q") or "").strip()[:100],
         page=int(page) if page.isdigit() and 0 < int(page) < 10_000 else 1,
     )
+
+
+class AssignForm(FlaskForm):
+    assigned_to = SelectField(_l("Assigned to"), coerce=int, validators=[InputRequired()])

@@ -7,12 +7,15 @@ area adds one line to MEMBER_NAV or ADMIN_NAV.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from flask import current_app, request, url_for
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+
+from portal.services.surveys.cases import overdue_count
 
 ICONS = {
     "home": "M12 3 2 12h3v8h5v-5h4v5h5v-8h3Z",
@@ -76,6 +79,9 @@ class AdminNavItem:
     endpoint: str
     label: object
     admin_only: bool = False
+    # A number shown beside the label when it is not 0 (overdue follow-up cases).
+    badge: Callable[[], int] | None = None
+    badge_label: object = None
 
 
 ADMIN_NAV = [
@@ -87,6 +93,7 @@ ADMIN_NAV = [
     AdminNavItem("admin.referrals", _l("Referrals")),
     AdminNavItem("admin.events", _l("Events")),
     AdminNavItem("admin.moderation", _l("Moderation")),
+    AdminNavItem("admin.cases", _l("Cases"), badge=overdue_count, badge_label=_l("overdue")),
     AdminNavItem("admin.settings", _l("Settings"), admin_only=True),
 ]
 
@@ -96,6 +103,8 @@ class AdminNavLink:
     url: str
     label: object
     active: bool
+    badge: int = 0
+    badge_label: object = None
 
 
 def _is_under(path: str, url: str) -> bool:
@@ -116,7 +125,14 @@ def admin_nav() -> list[AdminNavLink]:
     holders = [url for url in urls if _is_under(request.path, url)]
     current = max(holders, key=len, default=None)
     return [
-        AdminNavLink(url, item.label, url == current) for item, url in zip(items, urls, strict=True)
+        AdminNavLink(
+            url,
+            item.label,
+            url == current,
+            item.badge() if item.badge is not None else 0,
+            item.badge_label,
+        )
+        for item, url in zip(items, urls, strict=True)
     ]
 
 

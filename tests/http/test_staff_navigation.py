@@ -39,6 +39,7 @@ def test_every_area_has_a_tab(client, login):
         "Referrals",
         "Events",
         "Moderation",
+        "Cases",
     ]
 
 

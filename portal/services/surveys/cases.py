@@ -13,12 +13,20 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select, update
 
 from portal.clock import utcnow
+from portal.database import changed_rows
 from portal.extensions import db
 from portal.models import CaseNote, FollowUpCase, Member, SurveyAnswer
+from portal.models.surveys import CONTACT_KINDS
+from portal.services.messaging.audit import record_audit
+from portal.services.messaging.notifications import notify_member
+from portal.services.points.ledger import credit_points
+from portal.services.programme.refusals import Conflict, Invalid
 from portal.services.programme.settings import programme_settings
+from portal.services.surveys.invitations import invite_again_after_case
 from portal.services.surveys.scores import is_detractor
 
 logger = logging.getLogger(__name__)
@@ -55,7 +63,6 @@ def open_case_if_detractor(answer: SurveyAnswer, *, now: datetime) -> FollowUpCa
     )
     db.session.add(case)
     db.session.flush()
-    case.notes.append(CaseNote(kind="note", body="Opened by a detractor answer.", created_at=now))
     logger.info("%r opened for %r", case, answer)
     return case
 
@@ -78,3 +85,154 @@ def overdue_count(*, now: datetime | None = None) -> int:
 
 def case_for(answer: SurveyAnswer) -> FollowUpCase | None:
     return db.session.scalar(select(FollowUpCase).where(FollowUpCase.answer_id == answer.id))
+
+
+class CaseResolved(Conflict):
+    code = "case_resolved"
+
+
+class GoodwillOverLimit(Invalid):
+    code = "goodwill_over_limit"
+
+
+CASE_VIEWS = ("open", "overdue", "mine", "resolved", "all")
+
+
+def case_list(view: str, *, staff: Member, now: datetime | None = None) -> list[FollowUpCase]:
+    """Cases for the staff list: open ones soonest due first (overdue among them), the
+    signed-in staff member's own, resolved ones newest first."""
+    now = now or utcnow()
+    query = select(FollowUpCase)
+    if view == "resolved":
+        query = query.where(FollowUpCase.status == "resolved").order_by(
+            FollowUpCase.resolved_at.desc()
+        )
+    else:
+        if view != "all":
+            query = query.where(FollowUpCase.status != "resolved")
+        if view == "overdue":
+            query = query.where(FollowUpCase.due_at <= now)
+        if view == "mine":
+            query = query.where(FollowUpCase.assigned_to_id == staff.id)
+        query = query.order_by(FollowUpCase.due_at, FollowUpCase.id)
+    return list(db.session.scalars(query.limit(200)))
+
+
+def staff_members() -> list[Member]:
+    return list(
+        db.session.scalars(
+            select(Member)
+            .where(Member.role.in_(("staff", "admin")), Member.deactivated_at.is_(None))
+            .order_by(Member.name)
+        )
+    )
+
+
+def _refuse_if_resolved(case: FollowUpCase) -> None:
+    if case.status == "resolved":
+        raise CaseResolved
+
+
+def assign_case(case: FollowUpCase, assignee: Member, *, staff: Member) -> FollowUpCase:
+    _refuse_if_resolved(case)
+    if not assignee.is_staff:
+        raise Invalid(errors={"assigned_to": "not_staff"})
+    case.assigned_to_id = assignee.id
+    db.session.flush()
+    record_audit("case.assign", actor=staff, target=case, summary=f"assigned to {assignee.id}")
+    return case
+
+
+def log_contact(case: FollowUpCase, kind: str, body: str, *, staff: Member) -> CaseNote:
+    """A note or a contact with the member in the case's log; a call, a message or an email
+    moves an open case to contacted."""
+    _refuse_if_resolved(case)
+    if kind not in CONTACT_KINDS:
+        raise Invalid(errors={"kind": "unknown"})
+    if not body.strip():
+        raise Invalid(errors={"body": "required"})
+    now = utcnow()
+    note = CaseNote(
+        case_id=case.id, author_id=staff.id, kind=kind, body=body.strip(), created_at=now
+    )
+    db.session.add(note)
+    if kind != "note" and case.status == "open":
+        case.status = "contacted"
+        case.contacted_at = now
+    db.session.flush()
+    record_audit(f"case.{kind}", actor=staff, target=case, summary=case.status)
+    return note
+
+
+def goodwill_limit(staff: Member) -> int:
+    settings = programme_settings()
+    return settings.goodwill_admin_limit if staff.is_admin else settings.goodwill_staff_limit
+
+
+def resolve_case(
+    case: FollowUpCase, *, staff: Member, resolution: str, goodwill_points: int = 0
+) -> FollowUpCase:
+    """Close the case with how it was resolved; goodwill points (at most `goodwill_staff_limit`
+    (500) for staff, `goodwill_admin_limit` (2000) for admins) become a ledger credit linked to
+    the case; the member gets one re-survey of the same survey."""
+    _refuse_if_resolved(case)
+    if not resolution.strip():
+        raise Invalid(errors={"resolution": "required"})
+    if goodwill_points < 0:
+        raise Invalid(errors={"goodwill_points": "negative"})
+    limit = goodwill_limit(staff)
+    if goodwill_points > limit:
+        raise GoodwillOverLimit(errors={"goodwill_points": "over_limit"}, limit=limit)
+    # A second resolve racing this one finds the case resolved (the conditional UPDATE).
+    now = utcnow()
+    moved = changed_rows(
+        db.session.execute(
+            update(FollowUpCase)
+            .where(FollowUpCase.id == case.id, FollowUpCase.status != "resolved")
+            .values(
+                status="resolved",
+                resolved_at=now,
+                resolved_by_id=staff.id,
+                resolution=resolution.strip(),
+                goodwill_points=goodwill_points,
+            ),
+            execution_options={"synchronize_session": False},
+        )
+    )
+    if moved != 1:
+        raise CaseResolved
+    db.session.refresh(case)
+    member = db.session.get_one(Member, case.member_id)
+    if goodwill_points:
+        credit_points(
+            member,
+            "bonus",
+            goodwill_points,
+            reason="Goodwill from our team",
+            details={"case_id": case.id},
+            actor=staff,
+            followup_case_id=case.id,
+        )
+    answer = db.session.get_one(SurveyAnswer, case.answer_id)
+    invitation = invite_again_after_case(member, answer.survey, case_id=case.id, now=now)
+    notify_member(
+        member,
+        "case_resolved",
+        title=_l("Thank you for your patience"),
+        body=_l(
+            "We have followed up on your survey answer. Would you tell us how we did this time?"
+        ),
+        link=(
+            "surveys.survey",
+            {"survey_id": answer.survey_id, "invitation": invitation.id if invitation else None},
+        ),
+        dedupe_key=f"case-resolved:{case.id}",
+    )
+    record_audit(
+        "case.resolve",
+        actor=staff,
+        target=case,
+        summary=f"resolved with {goodwill_points} goodwill points",
+    )
+    logger.info("%r resolved by %r (%d goodwill points)", case, staff, goodwill_points)
+    return case
