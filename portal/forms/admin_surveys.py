@@ -7,12 +7,31 @@ from collections.abc import Mapping
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import IntegerField, SelectField, SelectMultipleField, TextAreaField
+from wtforms import (
+    BooleanField,
+    DateField,
+    FieldList,
+    Form,
+    FormField,
+    IntegerField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    ValidationError,
+)
 
 from portal.forms.fields import strip
-from portal.models.surveys import CONTACT_KINDS, HIDE_REASONS
+from portal.models.surveys import CONTACT_KINDS, HIDE_REASONS, QUESTION_KINDS, TRIGGERS
+from portal.services.surveys.building import QuestionDraft, SurveyDraft
 from portal.services.surveys.moderation import (
     ACTIONS,
     QUEUE_STATES,
@@ -20,7 +39,12 @@ from portal.services.surveys.moderation import (
     SCORE_BANDS,
     QueueFilter,
 )
-from portal.web.labels import CONTACT_KIND_LABELS, HIDE_REASON_LABELS
+from portal.web.labels import (
+    CONTACT_KIND_LABELS,
+    HIDE_REASON_LABELS,
+    QUESTION_KIND_LABELS,
+    TRIGGER_LABELS,
+)
 
 ACTION_LABELS = {"approve": _l("Approve"), "hide": _l("Hide"), "flag": _l("Flag")}
 
@@ -117,3 +141,119 @@ def queue_filter_from(args: Mapping[str, str]) -> QueueFilter:
 
 class AssignForm(FlaskForm):
     assigned_to = SelectField(_l("Assigned to"), coerce=int, validators=[InputRequired()])
+
+
+def _kind_choices() -> list[SelectChoice]:
+    return [SelectChoice("", _l("(no question)"))] + [
+        SelectChoice(kind, QUESTION_KIND_LABELS[kind]) for kind in QUESTION_KINDS
+    ]
+
+
+class QuestionForm(Form):
+    """One question row of the builder; a row without a kind is left out."""
+
+    kind = SelectField(_l("Type"), choices=_kind_choices(), validate_choice=False)
+    prompt = StringField(_l("Question (English)"), filters=[strip], validators=[Length(max=500)])
+    prompt_zh = StringField(_l("Question (Chinese)"), filters=[strip], validators=[Length(max=500)])
+    required = BooleanField(_l("Required"), default=True)
+    max_length = IntegerField(
+        _l("Length limit (free text)"), validators=[Optional(), NumberRange(min=1, max=5000)]
+    )
+    choices = TextAreaField(
+        _l("Options, one a line: English | Chinese"),
+        filters=[strip],
+        validators=[Length(max=2000)],
+        render_kw={"rows": 3},
+    )
+
+    def validate_kind(self, field: SelectField) -> None:
+        if field.data and field.data not in QUESTION_KINDS:
+            raise ValidationError(_l("Choose a type from the list."))
+
+    def validate_prompt(self, field: StringField) -> None:
+        if self.kind.data and not field.data:
+            raise ValidationError(_l("Write the question."))
+
+    def validate_choices(self, field: TextAreaField) -> None:
+        if self.kind.data in ("single", "multiple") and len(self.parsed_choices()) < 2:
+            raise ValidationError(_l("Give at least two options, one a line."))
+
+    def parsed_choices(self) -> list[dict[str, str]]:
+        options = []
+        for line in (self.choices.data or "").splitlines():
+            if not line.strip():
+                continue
+            english, _bar, chinese = line.partition("|")
+            options.append({"en": english.strip(), "zh": chinese.strip()})
+        return options
+
+
+QUESTION_ROWS = 6
+
+
+class SurveyForm(FlaskForm):
+    title = StringField(
+        _l("Title (English)"), filters=[strip], validators=[DataRequired(), Length(max=200)]
+    )
+    title_zh = StringField(_l("Title (Chinese)"), filters=[strip], validators=[Length(max=200)])
+    intro = TextAreaField(
+        _l("Introduction (English)"), filters=[strip], validators=[Length(max=2000)]
+    )
+    intro_zh = TextAreaField(
+        _l("Introduction (Chinese)"), filters=[strip], validators=[Length(max=2000)]
+    )
+    trigger = SelectField(
+        _l("When it is offered"),
+        choices=[SelectChoice(t, TRIGGER_LABELS[t]) for t in TRIGGERS],
+        validators=[InputRequired()],
+    )
+    active = BooleanField(_l("Active"), default=True)
+    opens_on = DateField(_l("Open from"), validators=[Optional()])
+    closes_on = DateField(_l("Open until"), validators=[Optional()])
+    points = IntegerField(
+        _l("Points for answering"),
+        default=0,
+        validators=[InputRequired(), NumberRange(min=0, max=10_000)],
+    )
+    quotable = BooleanField(_l("Comments may be quoted (with the author's consent)"))
+    questions = FieldList(
+        FormField(QuestionForm), min_entries=QUESTION_ROWS, max_entries=QUESTION_ROWS
+    )
+
+    def validate_closes_on(self, field: DateField) -> None:
+        if field.data and self.opens_on.data and field.data < self.opens_on.data:
+            raise ValidationError(_l("The survey must open before it closes."))
+
+    def validate_questions(self, field: FieldList) -> None:
+        if not any(row.form.kind.data for row in field):
+            raise ValidationError(_l("Add at least one question."))
+
+    def draft(self) -> SurveyDraft:
+        return SurveyDraft(
+            title=self.title.data or "",
+            title_zh=self.title_zh.data or "",
+            intro=self.intro.data or "",
+            intro_zh=self.intro_zh.data or "",
+            trigger=self.trigger.data or "",
+            active=bool(self.active.data),
+            opens_on=self.opens_on.data,
+            closes_on=self.closes_on.data,
+            points=self.points.data or 0,
+            quotable=bool(self.quotable.data),
+            questions=[
+                QuestionDraft(
+                    kind=row.form.kind.data,
+                    prompt=row.form.prompt.data or "",
+                    prompt_zh=row.form.prompt_zh.data or "",
+                    required=bool(row.form.required.data),
+                    max_length=row.form.max_length.data,
+                    choices=row.form.parsed_choices(),
+                )
+                for row in self.questions
+                if row.form.kind.data
+            ],
+        )
+
+
+class ConfirmForm(FlaskForm):
+    """A button that changes something: only its CSRF token."""

@@ -92,6 +92,7 @@ ADMIN_NAV = [
     AdminNavItem("admin.redemptions", _l("Vouchers")),
     AdminNavItem("admin.referrals", _l("Referrals")),
     AdminNavItem("admin.events", _l("Events")),
+    AdminNavItem("admin.surveys", _l("Surveys")),
     AdminNavItem("admin.moderation", _l("Moderation")),
     AdminNavItem("admin.cases", _l("Cases"), badge=overdue_count, badge_label=_l("overdue")),
     AdminNavItem("admin.settings", _l("Settings"), admin_only=True),

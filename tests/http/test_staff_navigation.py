@@ -38,6 +38,7 @@ def test_every_area_has_a_tab(client, login):
         "Vouchers",
         "Referrals",
         "Events",
+        "Surveys",
         "Moderation",
         "Cases",
     ]

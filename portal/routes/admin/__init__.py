@@ -13,6 +13,7 @@ from portal.routes.admin import (  # noqa: F401 (views)
     referrals,
     rewards,
     settings,
+    surveys,
 )
 from portal.routes.admin.blueprint import bp
 
