@@ -7,6 +7,7 @@ from flask_login import current_user, login_required
 
 from portal.services.members.dashboard import dashboard_for, programme_tiers, recent_notifications
 from portal.services.messaging.notifications import mark_all_read
+from portal.services.surveys.testimonials import testimonials
 from portal.web.rendering import render
 
 bp = Blueprint("member", __name__)
@@ -16,7 +17,7 @@ bp = Blueprint("member", __name__)
 def index():
     if current_user.is_authenticated:
         return redirect(url_for("member.dashboard"))
-    return render("member/landing.html", tiers=programme_tiers())
+    return render("member/landing.html", tiers=programme_tiers(), testimonials=testimonials())
 
 
 @bp.get("/dashboard")

@@ -15,11 +15,12 @@ from sqlalchemy import select
 
 from portal.clock import utcnow
 from portal.extensions import db
-from portal.models import LedgerEntry, Member, Notification, Tier
+from portal.models import LedgerEntry, Member, Notification, SurveyAnswer, Tier
 from portal.services.points.tiers import TierProgress, all_tiers, tier_progress
 from portal.services.programme.local_time import local_date
 from portal.services.programme.settings import programme_settings
 from portal.services.surveys.invitations import WaitingSurvey, waiting_surveys
+from portal.services.surveys.testimonials import testimonials
 
 RECENT_ACTIVITY = 5
 # Unspent credits read to find the next expiry dates; a member rarely earns more than a few
@@ -51,6 +52,7 @@ class Dashboard:
     expiries: list[ExpiryGroup] = field(default_factory=list)
     today: date | None = None
     waiting_survey: WaitingSurvey | None = None
+    testimonials: list[SurveyAnswer] = field(default_factory=list)
 
     @property
     def next_expiry(self) -> ExpiryGroup | None:
@@ -146,6 +148,7 @@ def dashboard_for(member: Member, *, now: datetime | None = None) -> Dashboard:
         expiries=member_expiries(member, now=now),
         today=local_date(now),
         waiting_survey=next(iter(waiting_surveys(member, now=now)), None),
+        testimonials=testimonials(),
     )
 
 
