@@ -10,6 +10,7 @@ from portal.demo.events import seed_events
 from portal.demo.purchases import seed_purchases
 from portal.demo.referrals import seed_referrals
 from portal.demo.rewards import seed_rewards
+from portal.demo.surveys import seed_surveys
 from portal.services.programme.default_tiers import ensure_default_tiers
 
 
@@ -21,4 +22,5 @@ def seed_demo() -> list[str]:
     summary += seed_rewards()
     summary += seed_referrals()
     summary += seed_events()
+    summary += seed_surveys()
     return summary
