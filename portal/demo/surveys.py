@@ -100,7 +100,9 @@ def _purchase_survey(staff: Member) -> Survey:
     )
 
 
-def _answer(member: Member, survey: Survey, nps: int, text: str, quote: str | None):
+def _answer(
+    member: Member, survey: Survey, nps: int, text: str, quote: str | None
+) -> SurveyAnswer | None:
     waiting = find_waiting(member, survey, None)
     if waiting is None:
         return None

@@ -9,9 +9,9 @@ from sqlalchemy import func, select
 from portal.extensions import db
 from portal.models import FollowUpCase, Survey, SurveyAnswer
 from portal.services.members.accounts import find_member_by_email
+from portal.services.surveys import testimonials as quotes
 from portal.services.surveys.cases import is_overdue
 from portal.services.surveys.invitations import waiting_surveys
-from portal.services.surveys import testimonials as quotes
 
 
 def test_the_demo_has_surveys_in_every_state(runner, clock):
