@@ -157,6 +157,16 @@ SETTING_GROUPS: list[tuple[LazyString, tuple[str, ...]]] = [
     ),
     (_l("Communication"), ("marketing_weekly_cap",)),
     (
+        _l("Surveys and follow-up"),
+        (
+            "survey_quiet_days",
+            "survey_open_days",
+            "case_due_hours",
+            "goodwill_staff_limit",
+            "goodwill_admin_limit",
+        ),
+    ),
+    (
         _l("Signed-in sessions"),
         (
             "member_session_idle_days",
@@ -190,6 +200,14 @@ SETTING_LABELS: dict[str, tuple[LazyString, LazyString | None]] = {
     "referral_window_days": (_l("Days for the friend's first purchase"), None),
     "referral_monthly_cap": (_l("Rewarded referrals per member per month"), None),
     "marketing_weekly_cap": (_l("Marketing messages per member per 7 days"), None),
+    "survey_quiet_days": (
+        _l("A member is asked at most once in (days)"),
+        _l("The re-survey after a resolved case is not counted."),
+    ),
+    "survey_open_days": (_l("A purchase's or event's survey stays open (days)"), None),
+    "case_due_hours": (_l("A detractor is called back within (hours)"), None),
+    "goodwill_staff_limit": (_l("Goodwill points staff may give per case"), None),
+    "goodwill_admin_limit": (_l("Goodwill points admins may give per case"), None),
     "member_session_idle_days": (_l("Members: signed out after unused (days)"), None),
     "member_session_max_days": (_l("Members: signed out at the latest after (days)"), None),
     "staff_session_idle_minutes": (_l("Staff: signed out after unused (minutes)"), None),

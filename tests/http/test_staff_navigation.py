@@ -90,8 +90,10 @@ def test_an_admin_only_area_shows_to_admins_only(client, login, monkeypatch, rol
 
 def test_an_area_whose_page_does_not_exist_yet_has_no_tab(client, login, monkeypatch):
     monkeypatch.setattr(
-        navigation, "ADMIN_NAV", [*navigation.ADMIN_NAV, AdminNavItem("admin.surveys", "Surveys")]
+        navigation,
+        "ADMIN_NAV",
+        [*navigation.ADMIN_NAV, AdminNavItem("admin.campaigns", "Campaigns")],
     )
     login("staff")
     labels = [label for label, _ in tabs(client.get("/admin/").get_data(as_text=True))]
-    assert "Surveys" not in labels and "Members" in labels
+    assert "Campaigns" not in labels and "Members" in labels

@@ -124,6 +124,11 @@ RANGES: dict[str, tuple[int, int]] = {
     "staff_session_idle_minutes": (5, 24 * 60),
     "staff_session_max_hours": (1, 72),
     "max_purchase_amount": (1, 100_000_000),
+    "survey_quiet_days": (0, 365),
+    "survey_open_days": (1, 90),
+    "case_due_hours": (1, 24 * 14),
+    "goodwill_staff_limit": (0, 100_000),
+    "goodwill_admin_limit": (0, 1_000_000),
 }
 DEFAULT_RANGE = (0, 1_000_000)
 # Settings the admin page shows but does not change: another currency would turn every stored
