@@ -27,6 +27,7 @@ from portal.services.points.tiers import evaluate_tiers
 from portal.services.purchases.csv_import import forget_old_uploads
 from portal.services.referrals.bonuses import close_lapsed_referrals, release_due_bonuses
 from portal.services.rewards.vouchers import expire_vouchers
+from portal.services.surveys.invitations import invite_after_attended_events
 
 logger = logging.getLogger(__name__)
 
@@ -49,6 +50,7 @@ def periodic_jobs() -> list[tuple[str, Callable[[], int]]]:
         ("referral-windows", close_lapsed_referrals),
         ("event-reminders", send_event_reminders),
         ("event-no-shows", mark_no_shows),
+        ("event-surveys", invite_after_attended_events),
         ("deliver-mail", deliver_pending),
     ]
 

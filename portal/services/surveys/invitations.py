@@ -18,7 +18,15 @@ from sqlalchemy.exc import IntegrityError
 
 from portal.clock import utcnow
 from portal.extensions import db
-from portal.models import Member, Purchase, Survey, SurveyAnswer, SurveyInvitation
+from portal.models import (
+    Event,
+    EventRsvp,
+    Member,
+    Purchase,
+    Survey,
+    SurveyAnswer,
+    SurveyInvitation,
+)
 from portal.services.programme.local_time import local_date
 from portal.services.programme.settings import programme_settings
 
@@ -216,3 +224,30 @@ def find_waiting(
         ):
             return waiting
     return None
+
+
+def invite_after_attended_events(*, now: datetime | None = None) -> int:
+    """`run-jobs`: members checked in at an event that ended in the last `survey_open_days`
+    days are offered the event survey (once per event, by the UNIQUE invitation; within the
+    quiet days rule). Returns how many were invited."""
+    now = now or utcnow()
+    if not _open_surveys("event", now=now):
+        return 0
+    since = now - timedelta(days=programme_settings().survey_open_days)
+    rows = db.session.execute(
+        select(Member, Event.id, Event.title)
+        .join(EventRsvp, EventRsvp.member_id == Member.id)
+        .join(Event, Event.id == EventRsvp.event_id)
+        .where(
+            EventRsvp.status == "checked_in",
+            Event.status != "cancelled",
+            Event.ends_at <= now,
+            Event.ends_at > since,
+        )
+        .order_by(Event.ends_at, EventRsvp.id)
+    ).all()
+    invited = 0
+    for member, event_id, title in rows:
+        if invite_after_event(member, event_id=event_id, event_title=title, now=now) is not None:
+            invited += 1
+    return invited
