@@ -18,7 +18,7 @@ from flask import Flask, g, has_request_context
 # that could forge a log line or a header.
 REQUEST_ID_PATTERN = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
 READABLE_FORMAT = "%(asctime)s %(levelname)s [%(request_id)s] %(name)s: %(message)s"
-JSON_FIELDS = "%(asctime)s %(levelname)s %(name)s %(message)s %(request_id)s"
+JSON_FIELDS = "%(levelname)s %(name)s %(message)s %(request_id)s"
 
 _factory_installed = False
 
@@ -65,8 +65,8 @@ def json_formatter() -> logging.Formatter:
 
     return JsonFormatter(
         JSON_FIELDS,
-        rename_fields={"asctime": "time", "levelname": "level", "name": "logger"},
-        timestamp=False,
+        rename_fields={"levelname": "level", "name": "logger"},
+        timestamp="time",  # ISO 8601, UTC
     )
 
 

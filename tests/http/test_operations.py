@@ -182,7 +182,7 @@ def test_production_writes_json_lines_with_the_request_id(app):
             extra={"status": 200, "member_id": 7},
         )
     line = json.loads(json_formatter().format(record))
-    assert line["message"] == "GET /login"
+    assert line["message"] == "GET /login" and line["time"].endswith("+00:00")
     assert (line["request_id"], line["status"], line["member_id"], line["level"]) == (
         "abc123",
         200,
@@ -310,3 +310,17 @@ def test_metrics_are_read_from_the_configured_network_only(client):
     assert client.get("/metrics", environ_base={"REMOTE_ADDR": "10.0.0.5"}).status_code == 200
     assert client.get("/metrics", environ_base={"REMOTE_ADDR": "10.0.1.5"}).status_code == 404
     assert client.get("/metrics").status_code == 404  # loopback is no longer in the list
+
+
+def test_a_till_call_is_logged_with_its_token_id_and_never_the_token(
+    client, till, member, clock, caplog
+):
+    caplog.set_level(logging.INFO, logger="portal")
+    response = till("/api/v1/purchases", sale_for(member, clock))
+    assert response.status_code == 201
+    line = request_lines(caplog)[-1]
+    assert (line.endpoint, line.status, line.token_id) == ("api.recordPurchase", 201, till.token_id)
+    assert line.request_id == response.headers["X-Request-ID"]
+    everything = caplog.text + str(vars(line))  # every line as it was written
+    assert till.plaintext not in everything and till.plaintext[:12] not in everything
+    assert "lin.mei@example.com" not in str(vars(line))
