@@ -324,3 +324,39 @@ def test_a_till_call_is_logged_with_its_token_id_and_never_the_token(
     everything = caplog.text + str(vars(line))  # every line as it was written
     assert till.plaintext not in everything and till.plaintext[:12] not in everything
     assert "lin.mei@example.com" not in str(vars(line))
+
+
+def test_vouchers_issued_and_fulfilled_and_the_points_redeemed_are_counted(
+    client, member, staff, give_points, create_reward
+):
+    from portal.models import Member
+    from portal.services.rewards.redemption import redeem
+    from portal.services.rewards.vouchers import fulfil_redemption
+
+    give_points(member, 1000)
+    reward = create_reward(points_cost=300)
+    before = metrics_of(client)
+    voucher = redeem(db.session.get(Member, member.id), reward, idempotency_key="k-1")
+    db.session.commit()
+    issued = metrics_of(client)
+    fulfil_redemption(voucher, db.session.get(Member, staff.id))
+    db.session.commit()
+    after = metrics_of(client)
+    assert (
+        value(issued, "portal_vouchers_total", event="issued")
+        - value(before, "portal_vouchers_total", event="issued")
+        == 1
+    )
+    assert (
+        value(issued, "portal_points_total", movement="redeemed")
+        - value(before, "portal_points_total", movement="redeemed")
+        == 300
+    )
+    assert value(issued, "portal_vouchers_total", event="fulfilled") == value(
+        before, "portal_vouchers_total", event="fulfilled"
+    )
+    assert (
+        value(after, "portal_vouchers_total", event="fulfilled")
+        - value(before, "portal_vouchers_total", event="fulfilled")
+        == 1
+    )
