@@ -36,6 +36,10 @@ class Config:
     # memory:// rate-limit counters are right only when one process serves the portal: a
     # deployment that runs exactly one says so here, otherwise production wants Redis.
     PORTAL_SINGLE_PROCESS = _bool("PORTAL_SINGLE_PROCESS", False)
+    # Who may read /metrics: addresses or CIDR blocks, comma-separated (others get a 404).
+    PORTAL_METRICS_ALLOW = os.environ.get("PORTAL_METRICS_ALLOW", "127.0.0.1/32, ::1/128")
+    # Production logs are JSON lines; true keeps the readable lines (a person at a terminal).
+    PORTAL_READABLE_LOGS = _bool("PORTAL_READABLE_LOGS", False)
 
     # On HTTPS (Secure cookies) the names get the __Host- prefix in create_app(): the browser
     # then refuses them from plain HTTP, from another path and from a sibling subdomain.

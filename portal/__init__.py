@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import os
 from typing import TYPE_CHECKING, Any
 
@@ -14,6 +13,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from config import Config, config_from_environment
 from portal.database import tune_engine
 from portal.extensions import babel, csrf, db, limiter, login_manager, migrate
+from portal.metrics import install_counting_on_commit, watch_pool
 
 if TYPE_CHECKING:
     from portal.models import Member
@@ -55,6 +55,8 @@ def create_app(config: type[Config] | None = None, **overrides: Any) -> Flask:
     _init_babel(app)
     with app.app_context():
         tune_engine(db.engine)
+        watch_pool(db.engine)
+    install_counting_on_commit()
 
     from portal.services.messaging.delivery import install_after_commit_delivery
     from portal.web.formatting import install_filters
@@ -84,7 +86,9 @@ def create_app(config: type[Config] | None = None, **overrides: Any) -> Flask:
     register_commands(app)
 
     from portal.web.edge import install_request_edge
+    from portal.web.request_log import install_request_log
 
+    install_request_log(app)
     install_request_edge(app)
     _install_request_hooks(app)
     return app
@@ -153,11 +157,9 @@ def _trust_proxies(app: Flask) -> None:
 
 
 def _configure_logging(app: Flask) -> None:
-    if not logging.getLogger().handlers:
-        logging.basicConfig(
-            level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-        )
-    logging.getLogger("portal").setLevel(logging.INFO)
+    from portal.logs import configure_logging
+
+    configure_logging(app)
 
 
 def _init_login(app: Flask) -> None:

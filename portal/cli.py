@@ -99,6 +99,34 @@ def register_commands(app: Flask) -> None:
         if any(count < 0 for count in results.values()):
             raise SystemExit(1)
 
+    @app.cli.command("backup")
+    @click.argument("path", type=click.Path(dir_okay=False))
+    def backup_command(path: str) -> None:
+        """Copy the SQLite database to PATH while the portal runs (PostgreSQL: pg_dump)."""
+        from portal.backup import BackupRefused, backup_database
+
+        try:
+            pages = backup_database(db.engine, path)
+        except BackupRefused as refused:
+            raise click.ClickException(str(refused)) from refused
+        click.echo(f"Backed up to {path} ({pages} pages).")
+
+    @app.cli.command("restore")
+    @click.argument("path", type=click.Path(dir_okay=False))
+    @click.option("--replace", is_flag=True, help="Overwrite a database that has members already.")
+    def restore_command(path: str, replace: bool) -> None:
+        """Replace the SQLite database with the backup at PATH (PostgreSQL: pg_restore)."""
+        from portal.backup import BackupRefused, restore_database
+
+        try:
+            revision = restore_database(db.engine, path, replace=replace)
+        except BackupRefused as refused:
+            raise click.ClickException(str(refused)) from refused
+        click.echo(
+            f"Restored {path} (schema {revision or 'unknown'}). Run `flask --app wsgi db "
+            "upgrade` if this release is newer than the backup."
+        )
+
     @app.cli.command("seed-scale")
     @click.option("--members", type=click.IntRange(min=0), default=1000, show_default=True)
     @click.option("--purchases", type=click.IntRange(min=0), default=20000, show_default=True)

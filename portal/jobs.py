@@ -9,8 +9,9 @@ from __future__ import annotations
 import logging
 import os
 import socket
+import time
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import or_, update
 from sqlalchemy.exc import IntegrityError
@@ -18,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from portal.clock import utcnow
 from portal.database import changed_rows
 from portal.extensions import db
-from portal.models import JobLock
+from portal.models import JobLock, JobRun
 from portal.services.events.reminders import mark_no_shows, send_event_reminders
 from portal.services.members.sessions import forget_ended_sessions
 from portal.services.messaging.delivery import deliver_pending
@@ -90,21 +91,69 @@ def release_lock() -> None:
     db.session.commit()
 
 
+def _note_run(name: str, *, started: datetime, count: int | None, seconds: float) -> None:
+    """How the job went, in its row of job_runs (the /metrics gauges read it)."""
+    run = db.session.get(JobRun, name)
+    if run is None:
+        run = JobRun(name=name)
+        db.session.add(run)
+    run.last_started_at = started
+    run.last_duration_ms = int(seconds * 1000)
+    if count is None:
+        run.last_failure_at = utcnow()
+    else:
+        run.last_success_at = utcnow()
+        run.last_count = count
+    db.session.commit()
+
+
 def run_periodic_jobs() -> dict[str, int] | None:
-    """Run every job once; None when another run holds the lock."""
+    """Run every job once; None when another run holds the lock. Each job writes one log line
+    with what it did and how long it took."""
     if not acquire_lock():
         logger.info("run-jobs already running elsewhere; nothing done")
         return None
     results: dict[str, int] = {}
     try:
         for name, function in periodic_jobs():
+            started = utcnow()
+            clock = time.perf_counter()
+            count: int | None = None
             try:
-                results[name] = function()
+                count = function()
                 db.session.commit()
             except Exception:
                 db.session.rollback()
-                logger.exception("job %s failed; the others go on", name)
+                count = None
+                duration_ms = round((time.perf_counter() - clock) * 1000, 1)
+                logger.exception(
+                    "job %s failed after %.1fms; the others go on",
+                    name,
+                    duration_ms,
+                    extra={"job": name, "duration_ms": duration_ms, "outcome": "failed"},
+                )
                 results[name] = -1
+            seconds = time.perf_counter() - clock
+            if count is not None:
+                duration_ms = round(seconds * 1000, 1)
+                logger.info(
+                    "job %s done: %d in %.1fms",
+                    name,
+                    count,
+                    duration_ms,
+                    extra={
+                        "job": name,
+                        "duration_ms": duration_ms,
+                        "outcome": "done",
+                        "count": count,
+                    },
+                )
+                results[name] = count
+            try:
+                _note_run(name, started=started, count=count, seconds=seconds)
+            except Exception:
+                db.session.rollback()
+                logger.exception("the run of job %s could not be noted", name)
     finally:
         release_lock()
     return results

@@ -3,7 +3,7 @@
 from portal.models.audit import AuditEntry
 from portal.models.events import Event, EventRsvp
 from portal.models.imports import PurchaseImport
-from portal.models.jobs import JobLock
+from portal.models.jobs import JobLock, JobRun
 from portal.models.ledger import LedgerEntry
 from portal.models.members import LoginSession, Member, Passkey
 from portal.models.messages import Notification, OutboxMessage
@@ -43,6 +43,7 @@ __all__ = [
     "Event",
     "EventRsvp",
     "JobLock",
+    "JobRun",
     "LedgerEntry",
     "LoginSession",
     "Member",

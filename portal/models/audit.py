@@ -27,6 +27,8 @@ class AuditEntry(Model):
     summary: Mapped[str] = mapped_column(Text, default="")
     details: Mapped[dict | None] = mapped_column(JSON)
     ip_address: Mapped[str | None] = mapped_column(String(45))
+    # The request that wrote the row (its X-Request-ID and log lines); None from a command.
+    request_id: Mapped[str | None] = mapped_column(String(64), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
 
     actor: Mapped[Member | None] = relationship("Member")

@@ -10,6 +10,7 @@ def register_blueprints(app) -> None:
     from portal.routes.events import bp as events_bp
     from portal.routes.health import bp as health_bp
     from portal.routes.member import bp as member_bp
+    from portal.routes.metrics import bp as metrics_bp
     from portal.routes.points import bp as points_bp
     from portal.routes.referrals import bp as referrals_bp
     from portal.routes.rewards import bp as rewards_bp
@@ -17,6 +18,7 @@ def register_blueprints(app) -> None:
 
     for blueprint in (
         health_bp,
+        metrics_bp,
         auth_bp,
         member_bp,
         points_bp,

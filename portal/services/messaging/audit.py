@@ -9,6 +9,7 @@ from flask import has_request_context
 
 from portal.clock import utcnow
 from portal.extensions import client_address, db
+from portal.logs import current_request_id
 from portal.models import AuditEntry, Member
 from portal.models.base import Model
 
@@ -31,6 +32,7 @@ def record_audit(
         summary=summary,
         details=details,
         ip_address=client_address() if has_request_context() else None,
+        request_id=current_request_id(),
         created_at=utcnow(),
     )
     db.session.add(entry)

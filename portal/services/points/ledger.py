@@ -23,6 +23,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from portal.clock import utcnow
 from portal.extensions import db
+from portal.metrics import count_points
 from portal.models import LedgerEntry, Member
 from portal.models.ledger import CREDIT_KINDS, DEBIT_KINDS
 from portal.services.programme.local_time import add_local_months
@@ -102,6 +103,7 @@ def credit_points(
     db.session.add(entry)
     db.session.flush()
     logger.info("%s %+d points for %r (balance %d)", kind, points, member, balance_after)
+    count_points(kind, points)
     return entry
 
 
@@ -143,6 +145,7 @@ def debit_points(
     db.session.add(entry)
     db.session.flush()
     logger.info("%s %d points from %r (balance %d)", kind, points, member, balance_after)
+    count_points(kind, -points)
     return entry
 
 

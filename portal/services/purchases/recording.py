@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 
 from portal.clock import utcnow
 from portal.extensions import db
+from portal.metrics import count_purchase, count_return
 from portal.models import (
     ApiToken,
     LedgerEntry,
@@ -265,6 +266,7 @@ def record_purchase(
         earning.points,
     )
 
+    count_purchase(channel)
     upgrade_after_purchase(member, purchase)
     # A friend's first qualifying purchase makes the referral bonuses pending, in this same
     # transaction and under the member's lock taken above.
@@ -418,5 +420,8 @@ def record_return(
         member,
         points,
         expired_kept,
+    )
+    count_return(
+        "api" if api_token is not None else "staff" if recorded_by is not None else "other"
     )
     return purchase_return, True

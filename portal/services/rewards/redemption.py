@@ -23,6 +23,7 @@ from sqlalchemy.exc import IntegrityError
 from portal.clock import utcnow
 from portal.database import changed_rows
 from portal.extensions import db
+from portal.metrics import count_voucher
 from portal.models import Member, Redemption, Reward, Tier
 from portal.services.points.ledger import InsufficientPoints, debit_points, lock_member
 from portal.services.programme.refusals import Conflict
@@ -244,4 +245,5 @@ def redeem(
         raise RedemptionRefused([Reason("not_enough_points", {"short": short})]) from None
     db.session.refresh(reward, attribute_names=["stock", "redemption_count"])
     logger.info("%r redeemed %r for %d points", member, reward, reward.points_cost)
+    count_voucher("issued")
     return redemption

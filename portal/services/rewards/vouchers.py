@@ -15,6 +15,7 @@ from sqlalchemy import select, update
 from portal.clock import utcnow
 from portal.database import changed_rows
 from portal.extensions import db
+from portal.metrics import count_voucher
 from portal.models import ApiToken, Member, Redemption, Reward
 from portal.services.messaging.audit import record_audit
 from portal.services.messaging.notifications import notify_member
@@ -105,6 +106,7 @@ def fulfil_redemption(
         details={"api_token_id": api_token.id} if api_token is not None else None,
     )
     logger.info("%r fulfilled by %r", redemption, staff or api_token)
+    count_voucher("fulfilled")
     return redemption
 
 
