@@ -1,7 +1,7 @@
 """The request id on audit rows; how each periodic job last ran
 
 Revision ID: 0012
-Revises: 0009
+Revises: 0011
 Create Date: 2026-12-02 11:45:00
 
 Adds a nullable column and a small table: no table is rewritten (PostgreSQL adds a nullable
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0012"
-down_revision = "0009"
+down_revision = "0011"
 branch_labels = None
 depends_on = None
 
