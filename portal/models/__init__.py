@@ -5,7 +5,7 @@ from portal.models.events import Event, EventRsvp
 from portal.models.imports import PurchaseImport
 from portal.models.jobs import JobLock, JobRun
 from portal.models.ledger import LedgerEntry
-from portal.models.members import LoginSession, Member, Passkey
+from portal.models.members import LoginSession, Member, Passkey, SpecialDate
 from portal.models.messages import Notification, OutboxMessage
 from portal.models.programme import Setting, Tier
 from portal.models.purchases import ApiToken, Purchase, PurchaseItem, PurchaseReturn, TierChange
@@ -49,6 +49,7 @@ __all__ = [
     "Member",
     "Notification",
     "Passkey",
+    "SpecialDate",
     "OutboxMessage",
     "Setting",
     "Tier",

@@ -6,7 +6,18 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 from flask_login import UserMixin
-from sqlalchemy import JSON, BigInteger, CheckConstraint, Date, ForeignKey, LargeBinary, String
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    LargeBinary,
+    String,
+    Text,
+    true,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.clock import utcnow
@@ -40,6 +51,14 @@ class Member(UserMixin, Model):
     )
     locale: Mapped[str | None] = mapped_column(String(10))
     marketing_opt_in: Mapped[bool] = mapped_column(default=False, server_default="0")
+    # When the member opted in to marketing, and the sentence they agreed to (kept as shown).
+    marketing_consent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    marketing_consent_wording: Mapped[str | None] = mapped_column(Text)
+    channel_email: Mapped[bool] = mapped_column(default=True, server_default=true())
+    channel_in_app: Mapped[bool] = mapped_column(default=True, server_default=true())
+    personalised_suggestions: Mapped[bool] = mapped_column(default=True, server_default=true())
+    # Set when the member asked not to be phoned; no call list includes them from then on.
+    do_not_call_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     terms_accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     email_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     pending_email: Mapped[str | None] = mapped_column(String(254))
@@ -58,6 +77,9 @@ class Member(UserMixin, Model):
 
     tier: Mapped[Tier] = relationship(lazy="joined", innerjoin=True)
     referred_by: Mapped[Member | None] = relationship(remote_side=[id])
+    special_dates: Mapped[list[SpecialDate]] = relationship(
+        back_populates="member", cascade="all, delete-orphan", order_by="SpecialDate.id"
+    )
 
     def __repr__(self) -> str:
         return f"<Member {self.id}>"
@@ -86,6 +108,30 @@ class Member(UserMixin, Model):
     def card_number_display(self) -> str:
         n = self.card_number
         return " ".join(n[i : i + 4] for i in range(0, len(n), 4))
+
+
+class SpecialDate(Model):
+    """A date the member wants remembered each year (an anniversary), with an optional label.
+    Kept as month and day: 29 February falls on 28 February in a year without it."""
+
+    __tablename__ = "member_special_dates"
+    __table_args__ = (
+        CheckConstraint("month BETWEEN 1 AND 12", name="month_known"),
+        CheckConstraint("day BETWEEN 1 AND 31", name="day_known"),
+        Index("ix_member_special_dates_month_day", "month", "day"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), index=True)
+    month: Mapped[int] = mapped_column()
+    day: Mapped[int] = mapped_column()
+    label: Mapped[str | None] = mapped_column(String(60))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    member: Mapped[Member] = relationship(back_populates="special_dates")
+
+    def __repr__(self) -> str:
+        return f"<SpecialDate {self.id} of member {self.member_id}>"
 
 
 class LoginSession(Model):
