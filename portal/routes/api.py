@@ -46,7 +46,7 @@ from portal.services.rewards.vouchers import (
     fulfil_redemption,
     voucher_refusal,
 )
-from portal.web.errors import json_error
+from portal.web.errors import json_error, unavailable_response
 
 logger = logging.getLogger(__name__)
 
@@ -102,9 +102,10 @@ def require_token():
 @bp.errorhandler(OperationalError)
 def database_busy(error: OperationalError):
     """Another request holds the member or the receipt (a till retrying while the first try is
-    still being recorded): try again in a moment. The edge rolls the request back."""
+    still being recorded): try again in a moment. The edge rolls the request back. Any other
+    OperationalError is the database refusing or losing the connection: 503."""
     if "lock" not in str(error.orig).lower():
-        raise error
+        return unavailable_response(error)
     logger.info("API request to %s found its rows locked: 409 in_progress", request.path)
     response, status = json_error(
         409, "in_progress", _l("The same request is still being processed. Try again shortly.")

@@ -5,13 +5,14 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import Flask, Response, jsonify, render_template, request
+from flask import Flask, Response, g, jsonify, make_response, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import DBAPIError, OperationalError
 from werkzeug.exceptions import HTTPException
 
-from portal.extensions import db
+from portal.extensions import db, login_manager
 from portal.services.programme.refusals import Conflict, Forbidden, Invalid, Missing, Refused
 
 logger = logging.getLogger(__name__)
@@ -38,7 +39,17 @@ MESSAGES = {
         _l("Something went wrong on our side"),
         _l("We have been told about it. Please try again in a moment."),
     ),
+    503: (
+        _l("We are briefly unavailable"),
+        _l(
+            "Our systems could not be reached just now, and nothing you sent was kept half done. "
+            "Please try again in a minute."
+        ),
+    ),
 }
+
+# Seconds a client is asked to wait before trying again when the database is unavailable.
+RETRY_AFTER_SECONDS = 30
 
 
 # Stable error codes of the JSON answers (the API's `error` field).
@@ -111,6 +122,37 @@ def error_response(
     return render_template("errors/error.html", status=status, title=title, message=message), status
 
 
+def database_unavailable(error: BaseException | None) -> bool:
+    """A refused, lost or terminated database connection (OperationalError, or any driver error
+    after which SQLAlchemy invalidated the connection): worth trying again, not a bug. The pool
+    pings each connection it hands out (pool_pre_ping) and drops the invalidated ones, so the
+    next request gets a live connection without a restart."""
+    if isinstance(error, OperationalError):
+        return True
+    return isinstance(error, DBAPIError) and error.connection_invalidated
+
+
+def unavailable_response(error: BaseException) -> ResponseReturnValue:
+    """503 in the portal's style, without touching the database again: the page is drawn for
+    an anonymous visitor with the default programme settings."""
+    from portal.services.programme.settings import DEFAULTS
+
+    try:
+        db.session.rollback()
+    except Exception:  # noqa: BLE001 - the connection may be gone; the session is reset anyway
+        logger.debug("rollback after a lost database connection failed", exc_info=True)
+    original = getattr(error, "orig", error)
+    logger.warning(
+        "database unavailable on %s %s: %s", request.method, request.path, type(original).__name__
+    )
+    g._login_user = login_manager.anonymous_user()
+    g.setdefault("programme_settings", DEFAULTS)
+    g.unread_notifications = 0
+    response = make_response(error_response(503))
+    response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
+
+
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def csrf_failed(error):
@@ -134,10 +176,14 @@ def register_error_handlers(app: Flask) -> None:
     def http_error(error):
         if error.code is None or error.code < 400:
             return error
+        if database_unavailable(getattr(error, "original_exception", None)):
+            return unavailable_response(error.original_exception)  # e.g. the commit failed
         return error_response(error.code)
 
     @app.errorhandler(Exception)
     def unexpected_error(error):
+        if database_unavailable(error):
+            return unavailable_response(error)
         db.session.rollback()
         logger.exception("unhandled error on %s %s", request.method, request.path)
         return error_response(500)
