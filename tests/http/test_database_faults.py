@@ -193,7 +193,7 @@ def test_a_backend_killed_mid_redemption_gives_the_503_page_and_keeps_nothing(
         response = form_post(
             client,
             f"/rewards/{reward.id}/redeem",
-            {"idempotency_key": "db-gone-1"},
+            {"idempotency_key": "db-gone-key-0001"},
             token_from=token_page,
         )
     assert killed
@@ -206,7 +206,7 @@ def test_a_backend_killed_mid_redemption_gives_the_503_page_and_keeps_nothing(
     retry = form_post(
         client,
         f"/rewards/{reward.id}/redeem",
-        {"idempotency_key": "db-gone-1"},
+        {"idempotency_key": "db-gone-key-0001"},
         token_from="/dashboard",
     )
     assert retry.status_code == 303
