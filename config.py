@@ -63,8 +63,12 @@ class Config:
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_KEY_PREFIX = os.environ.get("RATELIMIT_KEY_PREFIX", "portal")
     RATELIMIT_HEADERS_ENABLED = True
-    # Redis unreachable: the decorated limits count in each process's memory until it is back.
+    # Redis unreachable: limits fail open to each process's memory until it is back (the
+    # decorated ones through Flask-Limiter's fallback, sign-in and the API through
+    # services/members/throttle.py), so pages keep serving and sign-in still has a limit, a
+    # looser one with several processes; errors are not swallowed into no limit at all.
     RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+    RATELIMIT_SWALLOW_ERRORS = False
     # Failed sign-ins only (services/members/throttle.py). From a browser that has not signed
     # in to the account before: per account and address, per address (any account), and per
     # account from everywhere (the member is told by mail); from a trusted browser, its own.

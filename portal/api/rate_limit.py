@@ -2,7 +2,9 @@
 
 Counted in Flask-Limiter's storage (Redis in production, so every web process shares the
 count), but checked here rather than with its decorator: the count is kept per token, and only
-a refused request carries `Retry-After` (the decorator would add it to every answer).
+a refused request carries `Retry-After` (the decorator would add it to every answer). With
+the storage unreachable (Redis down) the count goes on in this process's memory, as the
+sign-in throttle's does, so the tills keep working and a runaway script is still held back.
 """
 
 from __future__ import annotations
@@ -13,8 +15,10 @@ import time
 
 from flask import current_app, request
 from limits import parse
+from limits.strategies import RateLimiter
 
 from portal.extensions import limiter
+from portal.services.members.throttle import with_limit_strategy
 
 
 def api_client_key() -> str:
@@ -31,7 +35,11 @@ def seconds_until_allowed() -> int | None:
         return None
     item = parse(current_app.config["RATELIMIT_API"])
     identifiers = (current_app.config["RATELIMIT_KEY_PREFIX"], "api", api_client_key())
-    if limiter.limiter.hit(item, *identifiers):
-        return None
-    stats = limiter.limiter.get_window_stats(item, *identifiers)
-    return max(1, math.ceil(stats.reset_time - time.time()))
+
+    def count(strategy: RateLimiter) -> int | None:
+        if strategy.hit(item, *identifiers):
+            return None
+        stats = strategy.get_window_stats(item, *identifiers)
+        return max(1, math.ceil(stats.reset_time - time.time()))
+
+    return with_limit_strategy(count)

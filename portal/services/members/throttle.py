@@ -69,12 +69,16 @@ class _Fallback:
     dead_until: float = 0.0
 
 
-def _with_strategy(action: Callable[[RateLimiter], T]) -> T:
+def with_limit_strategy(action: Callable[[RateLimiter], T]) -> T:
+    """Run `action` with the shared rate-limit storage, or, when it cannot be reached, with
+    this process's memory for STORAGE_RETRY_SECONDS before the storage is tried again. Limits
+    fail open to a per-process count rather than to none (sign-in still has a limit, a
+    little looser with several processes) or to a lockout (the portal keeps serving)."""
     if time.monotonic() >= _Fallback.dead_until:
         try:
             return action(limiter.limiter)
         except Exception:  # noqa: BLE001 - any storage failure: count in memory meanwhile
-            logger.warning("rate-limit storage unreachable: sign-in failures counted in memory")
+            logger.warning("rate-limit storage unreachable: limits counted in this process")
             _Fallback.dead_until = time.monotonic() + STORAGE_RETRY_SECONDS
     return action(_Fallback.strategy)
 
@@ -98,7 +102,7 @@ def _wait(rules: list[tuple[RateLimitItem, tuple[str, ...]]]) -> int | None:
                 waits.append(max(1, math.ceil(reset - time.time())))
         return max(waits) if waits else None
 
-    return _with_strategy(longest)
+    return with_limit_strategy(longest)
 
 
 def _hit(item: RateLimitItem, key: tuple[str, ...]) -> int:
@@ -109,7 +113,7 @@ def _hit(item: RateLimitItem, key: tuple[str, ...]) -> int:
         remaining: int = strategy.get_window_stats(item, *key).remaining
         return remaining
 
-    return _with_strategy(count)
+    return with_limit_strategy(count)
 
 
 # -- signing in with a password --------------------------------------------------------------
@@ -185,4 +189,6 @@ def claim_once(purpose: str, value: str, *, seconds: int) -> bool:
     """True the first time `value` is claimed for `purpose` within `seconds`, False after: a
     passkey challenge is answered once, even by a browser that kept an old cookie."""
     item = parse(f"1 per {seconds} seconds")
-    return bool(_with_strategy(lambda strategy: strategy.hit(item, *_key("once", purpose, value))))
+    return bool(
+        with_limit_strategy(lambda strategy: strategy.hit(item, *_key("once", purpose, value)))
+    )
