@@ -6,6 +6,14 @@ never loses it: each message is claimed with a conditional UPDATE, sent with no 
 open, and marked sent (or left pending with the error) in its own small commit. This is the
 one place outside a request or command edge that commits, because each step must stand on its
 own whatever happens to the next.
+
+Delivery is at least once: a message is marked sent only after the server said it accepted
+it, so a failure before that (refused, timed out, connection dropped, the process killed
+while sending: its claim lapses after CLAIM_TIMEOUT) sends it again later. Two copies go out only
+when the server accepted a message but the portal never learnt it (the reply lost, or the
+process killed before marking it sent); both then carry the same Message-ID, by which mail
+clients show one. At most once
+would lose a password reset or a voucher mail on every such failure instead.
 """
 
 from __future__ import annotations
@@ -16,9 +24,9 @@ import ssl
 import threading
 from datetime import timedelta
 from email.message import EmailMessage
-from email.utils import make_msgid
 from pathlib import Path
 from typing import cast
+from urllib.parse import urlsplit
 
 from flask import Flask, current_app, has_app_context
 from sqlalchemy import event, or_, select, update
@@ -141,13 +149,20 @@ def _send_claimed(message_id: int) -> bool:
     return True
 
 
+def message_id_header(message: OutboxMessage) -> str:
+    """The same Message-ID on every attempt at one outbox message (a retry after a lost reply
+    is then recognised as the same mail), unique per message and per portal (its host)."""
+    domain = urlsplit(current_app.config["PORTAL_BASE_URL"]).hostname or "portal"
+    return f"<outbox.{message.id}.{message.created_at:%Y%m%d%H%M%S%f}@{domain}>"
+
+
 def build_email(message: OutboxMessage) -> EmailMessage:
     config = current_app.config
     email = EmailMessage()
     email["Subject"] = message.subject
     email["From"] = config["MAIL_DEFAULT_SENDER"]
     email["To"] = message.to_address
-    email["Message-ID"] = make_msgid(domain="portal")
+    email["Message-ID"] = message_id_header(message)
     email.set_content(message.body_text)
     if message.body_html:
         email.add_alternative(message.body_html, subtype="html")
