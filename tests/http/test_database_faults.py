@@ -25,6 +25,7 @@ from portal.extensions import db
 from portal.models import LedgerEntry, Purchase, Redemption, Reward
 from portal.services.purchases.api_tokens import create_api_token
 from tests.conftest import balance_of, form_post
+from tests.valid_html import problems_in
 
 postgres_only = pytest.mark.skipif(
     not os.environ.get("DATABASE_URL", "").startswith("postgresql"),
@@ -121,6 +122,8 @@ def test_while_the_database_is_unreachable_pages_say_503_in_the_readers_language
     assert "We are briefly unavailable" in text
     assert "Please try again in a minute." in text
     assert "Traceback" not in text and "OperationalError" not in text
+    assert problems_in(text) == []
+    assert 'href="/dashboard" role="button">Try again</a>' in text
     # Signed in or not, the page is drawn without the database; the member's session stands.
     assert chinese.status_code == 503
     assert "系统暂时无法使用" in chinese.get_data(as_text=True)
