@@ -238,3 +238,41 @@ def test_pooled_connections_killed_while_idle_are_replaced_before_the_next_reque
     page = client.get("/dashboard")
     assert page.status_code == 200
     assert client.get("/healthz").status_code == 200
+
+
+@postgres_only
+def test_a_backend_killed_just_before_the_commit_answers_503_and_keeps_nothing(
+    app, client, till, sale, member, database_url
+):
+    # The edge commits after the view has answered; a failing commit goes through Flask's
+    # handling of unhandled errors, which the test app (TESTING) would re-raise instead.
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    killed: list[int] = []
+    watcher = admin_connection(database_url)
+
+    def before_commit(conn):
+        if conn.info.get("request_edge") and not killed:
+            pid = conn.connection.dbapi_connection.info.backend_pid
+            killed.append(pid)
+            watcher.execute("SELECT pg_terminate_backend(%s, 5000)", (pid,))
+
+    def mark(conn, _cursor, statement, *_args):
+        if statement.lstrip().upper().startswith("INSERT INTO LEDGER_ENTRIES"):
+            conn.info["request_edge"] = True
+
+    event.listen(db.engine, "before_cursor_execute", mark)
+    event.listen(db.engine, "commit", before_commit)
+    try:
+        response = client.post("/api/v1/purchases", json=sale, headers=till)
+    finally:
+        event.remove(db.engine, "commit", before_commit)
+        event.remove(db.engine, "before_cursor_execute", mark)
+        watcher.close()
+    assert killed, "the request never reached its commit"
+    assert response.status_code == 503
+    assert response.get_json()["error"] == "unavailable"
+    assert purchases_of(sale["receipt_no"]) == 0
+    assert balance_of(member) == 0
+    again = client.post("/api/v1/purchases", json=sale, headers=till)
+    assert again.status_code == 201
+    assert balance_of(member) == 1200
