@@ -1,7 +1,9 @@
 """The periodic work of `flask --app wsgi run-jobs`.
 
 Each job is safe to repeat and to interrupt: it works from the state in the database, not from
-when it last ran. A lock row lets one run at a time across hosts.
+when it last ran. A lock row lets one run at a time across hosts. A run that was killed cannot
+release it: the lock lapses after LOCK_TTL, or at once for a run on this host whose process is
+gone (its holder is "host:pid"), so a killed run never blocks the next one for long.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from sqlalchemy import or_, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from portal.clock import utcnow
@@ -60,6 +62,20 @@ def _holder() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
+def holder_is_gone(holder: str | None) -> bool:
+    """True when `holder` ("host:pid") was a process of this host that has exited."""
+    host, _sep, pid = (holder or "").rpartition(":")
+    if host != socket.gethostname() or not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)  # signal 0: only asks whether the process exists
+    except ProcessLookupError:
+        return True
+    except OSError:  # it exists, as another user's process
+        return False
+    return False
+
+
 def acquire_lock() -> bool:
     now = utcnow()
     if db.session.get(JobLock, LOCK_NAME) is None:
@@ -78,6 +94,18 @@ def acquire_lock() -> bool:
             .values(holder=_holder(), locked_until=now + LOCK_TTL)
         )
     )
+    if taken != 1:
+        stale = db.session.scalar(select(JobLock.holder).where(JobLock.name == LOCK_NAME))
+        if holder_is_gone(stale):
+            taken = changed_rows(
+                db.session.execute(
+                    update(JobLock)
+                    .where(JobLock.name == LOCK_NAME, JobLock.holder == stale)
+                    .values(holder=_holder(), locked_until=now + LOCK_TTL)
+                )
+            )
+            if taken == 1:
+                logger.warning("run-jobs lock of %s taken over: that process has exited", stale)
     db.session.commit()
     return taken == 1
 

@@ -15,6 +15,9 @@ the timestamps, which differ by the hour the stale lock was waited for.
 
 from __future__ import annotations
 
+import os
+import socket
+import subprocess
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 
@@ -25,6 +28,7 @@ from portal import jobs
 from portal.database import writing_transactions
 from portal.extensions import db
 from portal.models import (
+    JobLock,
     LedgerEntry,
     Member,
     Notification,
@@ -177,3 +181,25 @@ def test_a_run_killed_halfway_and_run_again_ends_as_one_clean_run(
     assert end_state(mailbox) == clean_state
     assert run_jobs() is not None  # the lock was released this time
     assert end_state(mailbox) == clean_state  # and a further run changes nothing
+
+
+def lock_held_by(holder: str) -> None:
+    db.session.merge(JobLock(name=jobs.LOCK_NAME, holder=holder, locked_until=NOW + jobs.LOCK_TTL))
+    db.session.commit()
+
+
+def test_the_lock_of_a_killed_run_on_this_host_is_taken_over_at_once(app, clock):
+    clock.set(NOW)
+    exited = subprocess.Popen(["true"])
+    exited.wait()
+    lock_held_by(f"{socket.gethostname()}:{exited.pid}")
+    assert run_jobs() is not None
+
+
+def test_the_lock_of_a_live_run_or_of_another_host_stands_until_it_lapses(app, clock):
+    clock.set(NOW)
+    for holder in (f"{socket.gethostname()}:{os.getppid()}", "another-host:12345"):
+        lock_held_by(holder)
+        assert run_jobs() is None
+    clock.set(NOW + jobs.LOCK_TTL + timedelta(seconds=1))
+    assert run_jobs() is not None
