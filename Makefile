@@ -45,7 +45,7 @@ lint: dev ## Check the code with ruff and the types with mypy
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy portal/
 
-bench: dev translations ## Measure the speed goals (large synthetic data)
+bench: dev translations ## gunicorn + wrk on SQLite and PostgreSQL against hello world (BENCH_MEMBERS, BENCH_PURCHASES)
 	$(BIN)/python -m scripts.bench
 
 messages: dev ## Extract texts to translate and update the catalogues

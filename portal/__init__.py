@@ -57,6 +57,9 @@ def create_app(config: type[Config] | None = None, **overrides: Any) -> Flask:
         tune_engine(db.engine)
         watch_pool(db.engine)
     install_counting_on_commit()
+    from portal.services.programme.settings import install_version_tracking
+
+    install_version_tracking()
 
     from portal.services.messaging.delivery import install_after_commit_delivery
     from portal.web.formatting import install_filters
@@ -71,6 +74,9 @@ def create_app(config: type[Config] | None = None, **overrides: Any) -> Flask:
     from portal.web.labels import install_labels
 
     install_labels(app)
+    from portal.web.fragments import install_fragments
+
+    install_fragments(app)
     install_after_commit_delivery()
 
     from portal.routes import register_blueprints
@@ -168,7 +174,7 @@ def _init_login(app: Flask) -> None:
     from flask_login import login_url
 
     from portal.extensions import client_address
-    from portal.services.members.sessions import member_for_session
+    from portal.services.members.sessions import signed_in
 
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
@@ -179,10 +185,12 @@ def _init_login(app: Flask) -> None:
 
     @login_manager.user_loader
     def load_member(member_id: str) -> Member | None:
-        member = member_for_session(session.get("sid"), address=client_address())
-        if member is None or str(member.id) != member_id:
+        found = signed_in(session.get("sid"), address=client_address())
+        if found is None or str(found.member.id) != member_id:
             return None
-        return member
+        # The layout's badge: read in the same statement as the session.
+        g.unread_notifications = found.unread_notifications
+        return found.member
 
     @login_manager.unauthorized_handler
     def sign_in_first():
@@ -233,6 +241,16 @@ def _init_babel(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
 
 
+def _signed_in_browser() -> bool:
+    """Whether the answer goes to a signed-in browser: the member the request loaded, or, when
+    it never needed them (/healthz, a static file), a cookie that names a session; no statement
+    is run for this alone."""
+    loaded = g.get("_login_user")
+    if loaded is not None:
+        return bool(loaded.is_authenticated)
+    return bool(session.get("_user_id") and session.get("sid"))
+
+
 def _install_request_hooks(app: Flask) -> None:
     @app.after_request
     def security_headers(response):
@@ -244,7 +262,7 @@ def _install_request_hooks(app: Flask) -> None:
         headers.setdefault("Permissions-Policy", "camera=(self), microphone=(), geolocation=()")
         if not app.debug and app.config.get("SESSION_COOKIE_SECURE"):
             headers.setdefault("Strict-Transport-Security", "max-age=31536000")
-        if current_user and current_user.is_authenticated:
+        if _signed_in_browser():
             # Private pages stay out of shared caches and the back/forward cache after logout.
             headers["Cache-Control"] = "no-store"
         return response

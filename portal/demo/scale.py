@@ -96,11 +96,18 @@ def _bulk_insert(
             for row in rows:
                 copy.write_row(row)
         return
-    statement = table.insert()
+    # The driver's executemany with the columns' own conversions applied once per value (the
+    # ORM's per-row parameter handling costs more than SQLite's work here).
+    dialect = connection.dialect
+    convert = [table.c[name].type._cached_bind_processor(dialect) for name in columns]
+    marks = ", ".join("?" for _ in columns)
+    statement = f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({marks})"  # noqa: S608
     for start in range(0, len(rows), CHUNK):
-        connection.execute(
-            statement, [dict(zip(columns, row, strict=True)) for row in rows[start : start + CHUNK]]
-        )
+        chunk = [
+            tuple(c(v) if c is not None else v for c, v in zip(convert, row, strict=True))
+            for row in rows[start : start + CHUNK]
+        ]
+        connection.exec_driver_sql(statement, chunk)
 
 
 def _next_id(

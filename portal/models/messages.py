@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.clock import utcnow
@@ -18,7 +18,16 @@ from portal.models.base import Model, UTCDateTime
 
 class Notification(Model):
     __tablename__ = "notifications"
-    __table_args__ = (Index("ix_notifications_member_recent", "member_id", "id"),)
+    __table_args__ = (
+        Index("ix_notifications_member_recent", "member_id", "id"),
+        # The unread badge of every page.
+        Index(
+            "ix_notifications_unread",
+            "member_id",
+            sqlite_where=text("read_at IS NULL"),
+            postgresql_where=text("read_at IS NULL"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))

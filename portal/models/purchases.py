@@ -41,7 +41,10 @@ class Purchase(Model):
             name="reversal_within_points",
         ),
         CheckConstraint("channel IN ('api', 'staff', 'import')", name="channel_known"),
-        Index("ix_purchases_member_time", "member_id", "purchased_at"),
+        # Covering: the tier progress sums a member's net spend of the window from the index.
+        Index(
+            "ix_purchases_member_spend", "member_id", "purchased_at", "amount", "returned_amount"
+        ),
         # Purchases per hour of each token (the admin's view of unusual bursts).
         Index("ix_purchases_token_created", "api_token_id", "created_at"),
     )

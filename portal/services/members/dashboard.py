@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from portal.clock import utcnow
 from portal.extensions import db
@@ -108,15 +108,24 @@ def group_expiries(
     return groups[:limit]
 
 
+_EXPIRIES = (
+    select(LedgerEntry.remaining, LedgerEntry.expires_at)
+    .where(LedgerEntry.member_id == bindparam("member_id"), LedgerEntry.remaining > 0)
+    .order_by(LedgerEntry.expires_at, LedgerEntry.id)
+    .limit(EXPIRY_ROWS)
+)
+_RECENT = (
+    select(LedgerEntry)
+    .where(LedgerEntry.member_id == bindparam("member_id"))
+    .order_by(LedgerEntry.id.desc())
+    .limit(bindparam("limit"))
+)
+
+
 def member_expiries(member: Member, *, now: datetime) -> list[ExpiryGroup]:
     """The next expiry dates of unspent points: one query on the partial index
     (member_id, expires_at) WHERE remaining > 0."""
-    rows = db.session.execute(
-        select(LedgerEntry.remaining, LedgerEntry.expires_at)
-        .where(LedgerEntry.member_id == member.id, LedgerEntry.remaining > 0)
-        .order_by(LedgerEntry.expires_at, LedgerEntry.id)
-        .limit(EXPIRY_ROWS)
-    ).all()
+    rows = db.session.execute(_EXPIRIES, {"member_id": member.id}).all()
     return group_expiries(
         [(r.remaining, r.expires_at) for r in rows],
         today=local_date(now),
@@ -127,14 +136,7 @@ def member_expiries(member: Member, *, now: datetime) -> list[ExpiryGroup]:
 
 
 def recent_activity(member: Member, limit: int = RECENT_ACTIVITY) -> list[LedgerEntry]:
-    return list(
-        db.session.scalars(
-            select(LedgerEntry)
-            .where(LedgerEntry.member_id == member.id)
-            .order_by(LedgerEntry.id.desc())
-            .limit(limit)
-        )
-    )
+    return list(db.session.scalars(_RECENT, {"member_id": member.id, "limit": limit}))
 
 
 def dashboard_for(member: Member, *, now: datetime | None = None) -> Dashboard:

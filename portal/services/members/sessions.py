@@ -16,14 +16,14 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import bindparam, delete, func, or_, select, update
 from sqlalchemy.exc import OperationalError
 
 from portal.clock import utcnow
 from portal.database import changed_rows
 from portal.extensions import db
-from portal.models import LoginSession, Member
-from portal.services.programme.settings import programme_settings
+from portal.models import LoginSession, Member, Notification
+from portal.services.programme.settings import note_version, programme_settings, version_column
 
 logger = logging.getLogger(__name__)
 
@@ -112,14 +112,45 @@ def session_for_token(token: str | None) -> LoginSession | None:
     return login_session
 
 
+@dataclass(frozen=True)
+class SignedIn:
+    member: Member
+    unread_notifications: int
+
+
+# Built once: the live session by its token's hash, with the member, their tier (joined), their
+# unread notifications (partial index ix_notifications_unread) and the settings' version.
+_SIGNED_IN = select(
+    LoginSession,
+    select(func.count(Notification.id))
+    .where(Notification.member_id == LoginSession.member_id, Notification.read_at.is_(None))
+    .scalar_subquery(),
+    version_column(),
+).where(LoginSession.token_hash == bindparam("token_hash"), LoginSession.revoked_at.is_(None))
+
+
+def signed_in(token: str | None, *, address: str | None = None) -> SignedIn | None:
+    """The member signed in with this token and their unread notifications, noting the
+    session's use (at most once a minute). One statement brings the session, the member, their
+    tier, the unread count and the programme settings' version (see programme_settings())."""
+    if not token:
+        return None
+    row = db.session.execute(_SIGNED_IN, {"token_hash": token_hash(token)}).first()
+    if row is None:
+        return None
+    login_session, unread_count, version = row
+    note_version(version)
+    if not is_live(login_session):
+        return None
+    _note_use(login_session, address)
+    return SignedIn(member=login_session.member, unread_notifications=int(unread_count))
+
+
 def member_for_session(token: str | None, *, address: str | None = None) -> Member | None:
     """The member signed in with this token, noting the session's use (at most once a
     minute)."""
-    login_session = session_for_token(token)
-    if login_session is None:
-        return None
-    _note_use(login_session, address)
-    return login_session.member
+    found = signed_in(token, address=address)
+    return found.member if found is not None else None
 
 
 def _note_use(login_session: LoginSession, address: str | None) -> None:

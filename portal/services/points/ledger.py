@@ -58,10 +58,14 @@ def _move_balance(member: Member, delta: int, *, covered: int | None = None) -> 
 def lock_member(member: Member) -> None:
     """Hold the member's row until commit (PostgreSQL), so a check-then-change on their points,
     tier or limits cannot interleave with another request for the same member."""
-    db.session.execute(
-        select(Member.id).where(Member.id == member.id).with_for_update()
-    ).scalar_one()
-    db.session.refresh(member, attribute_names=["points_balance"])
+    balance, tier_code = db.session.execute(
+        select(Member.points_balance, Member.tier_code)
+        .where(Member.id == member.id)
+        .with_for_update()
+    ).one()
+    # What the lock protects, as it stands now (one statement: no refresh after it).
+    set_committed_value(member, "points_balance", balance)
+    set_committed_value(member, "tier_code", tier_code)
 
 
 def credit_points(

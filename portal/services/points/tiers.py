@@ -11,10 +11,11 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from flask_babel import force_locale, format_date, ngettext
 from flask_babel import gettext as _
-from sqlalchemy import case, func, or_, select, type_coerce
+from sqlalchemy import bindparam, case, func, or_, select, type_coerce
 
 from portal.clock import utcnow
 from portal.extensions import db
@@ -28,9 +29,12 @@ from portal.services.programme.settings import programme_settings
 logger = logging.getLogger(__name__)
 
 
+_ALL_TIERS = select(Tier).order_by(Tier.rank)
+
+
 def all_tiers() -> list[Tier]:
     """The tiers, lowest first (a handful of rows; read once per request)."""
-    return list(db.session.scalars(select(Tier).order_by(Tier.rank)))
+    return list(db.session.scalars(_ALL_TIERS))
 
 
 def qualifying_spend(member: Member, *, now: datetime | None = None) -> int:
@@ -79,33 +83,50 @@ class TierProgress:
     window_months: int = 12
 
 
-def spend_summary(
-    member: Member, *, now: datetime, keep_until: datetime | None = None
-) -> tuple[int, datetime | None, int]:
-    """One indexed range query over the member's purchases in the rolling window: (net spend
-    in the window, the oldest purchase still counting, net spend that will still count on
-    `keep_until`)."""
-    months = programme_settings().tier_window_months
-    since = add_local_months(now, -months)
+def _spend_statement(*, keep: bool) -> Any:
+    """The aggregate of spend_summary, built once (bound per call: member, since, now and the
+    start of the window on `keep_until`)."""
     net = Purchase.amount - Purchase.returned_amount
-    keep_since = add_local_months(keep_until, -months) if keep_until and keep_until > now else None
-    if keep_since is not None:
+    if keep:
         keep_sum = func.coalesce(
-            func.sum(case((Purchase.purchased_at > keep_since, net), else_=0)), 0
+            func.sum(
+                case(
+                    (Purchase.purchased_at > bindparam("keep_since", type_=UTCDateTime), net),
+                    else_=0,
+                )
+            ),
+            0,
         )
     else:
         keep_sum = func.coalesce(func.sum(net), 0)
-    row = db.session.execute(
-        select(
-            func.coalesce(func.sum(net), 0),
-            type_coerce(func.min(case((net > 0, Purchase.purchased_at))), UTCDateTime),
-            keep_sum,
-        ).where(
-            Purchase.member_id == member.id,
-            Purchase.purchased_at > since,
-            Purchase.purchased_at <= now,
-        )
-    ).one()
+    return select(
+        func.coalesce(func.sum(net), 0),
+        type_coerce(func.min(case((net > 0, Purchase.purchased_at))), UTCDateTime),
+        keep_sum,
+    ).where(
+        Purchase.member_id == bindparam("member_id"),
+        Purchase.purchased_at > bindparam("since", type_=UTCDateTime),
+        Purchase.purchased_at <= bindparam("now", type_=UTCDateTime),
+    )
+
+
+_SPEND = _spend_statement(keep=False)
+_SPEND_KEEPING = _spend_statement(keep=True)
+
+
+def spend_summary(
+    member: Member, *, now: datetime, keep_until: datetime | None = None
+) -> tuple[int, datetime | None, int]:
+    """One indexed range query over the member's purchases in the rolling window (from the
+    covering index ix_purchases_member_spend): (net spend in the window, the oldest purchase
+    still counting, net spend that will still count on `keep_until`)."""
+    months = programme_settings().tier_window_months
+    since = add_local_months(now, -months)
+    keep_since = add_local_months(keep_until, -months) if keep_until and keep_until > now else None
+    values: dict[str, Any] = {"member_id": member.id, "since": since, "now": now}
+    if keep_since is not None:
+        values["keep_since"] = keep_since
+    row = db.session.execute(_SPEND_KEEPING if keep_since else _SPEND, values).one()
     return int(row[0]), row[1], int(row[2])
 
 

@@ -6,13 +6,15 @@ A key missing from the table takes its default here, so a new programme runs as 
 from __future__ import annotations
 
 import json
+import uuid
 from dataclasses import dataclass, fields, replace
 from typing import Any
 from zoneinfo import available_timezones
 
 from flask import g, has_app_context
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session
 
 from portal.extensions import db
 from portal.models import Member, Setting
@@ -66,24 +68,79 @@ DEFAULTS = ProgrammeSettings()
 SETTING_NAMES = tuple(f.name for f in fields(ProgrammeSettings))
 
 
+# A row of the settings table that is not a setting: a random value that changes whenever a
+# setting does (in the same transaction, see _bump_version). Each process keeps the settings it
+# last read with the version they came with, and reads them again only when the version that
+# the request's first statement brought along (the signed-in session's) differs.
+VERSION_KEY = "_programme_version"
+_UNKNOWN = object()
+_process_cache: tuple[str, ProgrammeSettings] | None = None
+
+
+def version_column() -> Any:
+    """A scalar subquery of the settings' version, to ride along an indexed statement the
+    request runs anyway."""
+    return select(Setting.value).where(Setting.key == VERSION_KEY).scalar_subquery()
+
+
+def note_version(version: str | None) -> None:
+    """The settings' version as the request's first statement read it."""
+    if has_app_context():
+        g.programme_settings_version = version
+
+
 def load_programme_settings() -> ProgrammeSettings:
+    global _process_cache
     rows = db.session.execute(select(Setting.key, Setting.value)).all()
     overrides: dict[str, Any] = {}
+    version = None
     for key, raw in rows:
         if key in SETTING_NAMES:
             overrides[key] = json.loads(raw)
-    return replace(DEFAULTS, **overrides)
+        elif key == VERSION_KEY:
+            version = raw
+    settings = replace(DEFAULTS, **overrides)
+    if version is not None:
+        _process_cache = (version, settings)
+    return settings
 
 
 def programme_settings() -> ProgrammeSettings:
-    """The settings in force, read once per request (or app context)."""
+    """The settings in force, read once per request (or app context); not even once when the
+    version read with the signed-in session is the one this process last loaded."""
     if not has_app_context():
         return DEFAULTS
     cached: ProgrammeSettings | None = g.get("programme_settings")
     if cached is None:
-        cached = load_programme_settings()
+        version = g.get("programme_settings_version", _UNKNOWN)
+        kept = _process_cache
+        if version is not _UNKNOWN and version is not None and kept and kept[0] == version:
+            cached = kept[1]
+        else:
+            cached = load_programme_settings()
         g.programme_settings = cached
     return cached
+
+
+def _bump_version(session: Any, _context: Any, _instances: Any) -> None:
+    """Before a flush that writes a setting, write a new version with it (one transaction)."""
+    changed = (*session.new, *session.dirty, *session.deleted)
+    if not any(isinstance(row, Setting) and row.key != VERSION_KEY for row in changed):
+        return
+    with session.no_autoflush:
+        row = session.get(Setting, VERSION_KEY)
+        if row is None:
+            session.add(Setting(key=VERSION_KEY, value=json.dumps(uuid.uuid4().hex)))
+        else:
+            row.value = json.dumps(uuid.uuid4().hex)
+    if has_app_context():
+        g.pop("programme_settings_version", None)
+        g.pop("programme_settings", None)
+
+
+def install_version_tracking() -> None:
+    if not event.contains(Session, "before_flush", _bump_version):
+        event.listen(Session, "before_flush", _bump_version)
 
 
 def update_setting(key: str, value: Any, *, actor: Member | None = None) -> None:
@@ -100,6 +157,7 @@ def update_setting(key: str, value: Any, *, actor: Member | None = None) -> None
     row.updated_by_id = actor.id if actor is not None else None
     db.session.flush()
     g.pop("programme_settings", None)
+    g.pop("programme_settings_version", None)
 
 
 # -- changing the settings (admins) ------------------------------------------------------------

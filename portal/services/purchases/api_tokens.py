@@ -14,13 +14,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 
 from portal.clock import utcnow
 from portal.extensions import db
 from portal.models import ApiToken, Member, Purchase
 from portal.models.purchases import API_SCOPES
 from portal.services.programme.refusals import Forbidden, Missing
+from portal.services.programme.settings import note_version, version_column
 
 logger = logging.getLogger(__name__)
 
@@ -86,11 +87,17 @@ def token_is_live(token: ApiToken, *, now: datetime | None = None) -> bool:
     return token.expires_at is None or token.expires_at > now
 
 
+_TOKEN = select(ApiToken, version_column()).where(ApiToken.token_hash == bindparam("token_hash"))
+
+
 def authenticate_api_token(plaintext: str | None) -> ApiToken | None:
     """The live token matching `plaintext`, or None (unknown, revoked or expired)."""
     if not plaintext or len(plaintext) > 200:
         return None
-    token = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == _hash(plaintext)))
+    row = db.session.execute(_TOKEN, {"token_hash": _hash(plaintext)}).first()
+    token: ApiToken | None = row[0] if row is not None else None
+    if row is not None:
+        note_version(row[1])  # the settings' version, read along (services/programme/settings)
     now = utcnow()
     if token is None or not token_is_live(token, now=now):
         return None

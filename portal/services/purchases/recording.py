@@ -211,8 +211,11 @@ def record_purchase(
         return _same_receipt(existing, member, amount)
 
     # Serialise with the member's other point changes (a tier upgrade changes the multiplier).
-    lock_member(member)
-    db.session.refresh(member, attribute_names=["tier_code"])
+    lock_member(member)  # also reads the tier as it stands under the lock
+    tier = db.session.get_one(Tier, member.tier_code)
+    earning = compute_earning(
+        member, tier, amount=amount, currency=currency, purchased_at=purchased_at
+    )
     purchase = Purchase(
         member_id=member.id,
         receipt_no=receipt_no,
@@ -225,6 +228,7 @@ def record_purchase(
         api_token_id=api_token.id if api_token is not None else None,
         created_at=utcnow(),
         items=_item_rows(items),
+        points_awarded=earning.points,
     )
     try:
         # The UNIQUE receipt_no decides between two requests racing with the same receipt.
@@ -240,10 +244,6 @@ def record_purchase(
             raise
         return _same_receipt(existing, member, amount)
 
-    tier = db.session.get_one(Tier, member.tier_code)
-    earning = compute_earning(
-        member, tier, amount=amount, currency=currency, purchased_at=purchased_at
-    )
     if earning.points > 0:
         details = earning.as_details() | {"receipt_no": receipt_no, "store": purchase.store}
         credit_points(
@@ -256,7 +256,6 @@ def record_purchase(
             actor=recorded_by,
             purchase_id=purchase.id,
         )
-    purchase.points_awarded = earning.points
     db.session.flush()
     logger.info(
         "purchase %s recorded for %r via %s: %d points",

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, bindparam, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from portal.clock import utcnow
@@ -27,6 +27,7 @@ from portal.models import (
     SurveyAnswer,
     SurveyInvitation,
 )
+from portal.models.base import UTCDateTime
 from portal.services.programme.local_time import local_date
 from portal.services.programme.settings import programme_settings
 
@@ -157,43 +158,47 @@ class WaitingSurvey:
         return self.invitation.open_until if self.invitation is not None else None
 
 
+def _answered_on(occasion: Any) -> Any:
+    return (
+        select(SurveyAnswer.id)
+        .where(
+            SurveyAnswer.member_id == bindparam("member_id"),
+            SurveyAnswer.survey_id == Survey.id,
+            SurveyAnswer.occasion == occasion,
+        )
+        .exists()
+    )
+
+
+# Built once (the dashboard asks on every visit); the member and the moment are bound per call.
+_WAITING = (
+    select(
+        Survey,
+        SurveyInvitation,
+        _answered_on(SurveyInvitation.occasion),
+        _answered_on(ALWAYS),
+    )
+    .outerjoin(
+        SurveyInvitation,
+        and_(
+            SurveyInvitation.survey_id == Survey.id,
+            SurveyInvitation.member_id == bindparam("member_id"),
+            SurveyInvitation.open_until > bindparam("now", type_=UTCDateTime),
+        ),
+    )
+    .where(
+        Survey.active.is_(True),
+        or_(SurveyInvitation.id.is_not(None), Survey.trigger == "always"),
+    )
+    .order_by(SurveyInvitation.open_until, SurveyInvitation.id, Survey.id)
+)
+
+
 def waiting_surveys(member: Member, *, now: datetime | None = None) -> list[WaitingSurvey]:
     """What the member may answer now, soonest closing first, the always-open surveys last
     (one query, whatever the number of invitations: the dashboard asks on every visit)."""
     now = now or utcnow()
-
-    def answered_on(occasion: Any) -> Any:
-        return (
-            select(SurveyAnswer.id)
-            .where(
-                SurveyAnswer.member_id == member.id,
-                SurveyAnswer.survey_id == Survey.id,
-                SurveyAnswer.occasion == occasion,
-            )
-            .exists()
-        )
-
-    rows = db.session.execute(
-        select(
-            Survey,
-            SurveyInvitation,
-            answered_on(SurveyInvitation.occasion),
-            answered_on(ALWAYS),
-        )
-        .outerjoin(
-            SurveyInvitation,
-            and_(
-                SurveyInvitation.survey_id == Survey.id,
-                SurveyInvitation.member_id == member.id,
-                SurveyInvitation.open_until > now,
-            ),
-        )
-        .where(
-            Survey.active.is_(True),
-            or_(SurveyInvitation.id.is_not(None), Survey.trigger == "always"),
-        )
-        .order_by(SurveyInvitation.open_until, SurveyInvitation.id, Survey.id)
-    ).all()
+    rows = db.session.execute(_WAITING, {"member_id": member.id, "now": now}).all()
     invited: list[WaitingSurvey] = []
     always: list[WaitingSurvey] = []
     for survey, invitation, invitation_answered, always_answered in rows:
