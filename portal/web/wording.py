@@ -266,10 +266,10 @@ def suggestion_reasons(suggestion: Suggestion) -> list[str]:
     if suggestion.points_away > 0:
         reasons.append(
             ngettext(
-                "%(num)s point away",
-                "%(num)s points away",
+                "%(points)s point away",
+                "%(points)s points away",
                 suggestion.points_away,
-                num=points(suggestion.points_away),
+                points=points(suggestion.points_away),
             )
         )
     else:

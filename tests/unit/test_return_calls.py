@@ -45,9 +45,7 @@ def all_calls(member) -> list[ReturnCall]:
     )
 
 
-def test_a_thank_you_call_is_on_the_list_on_day_seven_not_six(
-    member, clock, create_purchase
-):
+def test_a_thank_you_call_is_on_the_list_on_day_seven_not_six(member, clock, create_purchase):
     create_purchase(member, "12000.00", purchased_at=clock.now())
     start = local_date(clock.now())
     run_day(clock, start)
@@ -149,9 +147,7 @@ def test_a_large_purchase_gives_thank_you_care_and_a_courtesy_call_in_the_year(
     assert len(made_calls(member)) >= 3
 
 
-def test_a_member_who_has_not_bought_for_a_year_is_not_called(
-    member, clock, create_purchase
-):
+def test_a_member_who_has_not_bought_for_a_year_is_not_called(member, clock, create_purchase):
     start = date(2026, 6, 15)
     run_day(clock, start)
     create_purchase(member, "800.00", purchased_at=clock.now() - timedelta(days=370))
@@ -181,9 +177,7 @@ def test_do_not_call_withdraws_the_open_calls_and_no_call_is_made_again(
     assert len(all_calls(member)) == 2
 
 
-def test_a_member_marked_do_not_call_elsewhere_gets_no_calls(
-    create_member, clock, create_purchase
-):
+def test_a_member_marked_do_not_call_elsewhere_gets_no_calls(create_member, clock, create_purchase):
     member = create_member(phone="13800138000")
     db.session.get(Member, member.id).do_not_call_at = clock.now()
     db.session.commit()
@@ -224,9 +218,7 @@ def test_an_overdue_call_stays_on_the_list_until_it_has_an_outcome(
     run_day(clock, start)
     run_day(clock, start + timedelta(days=20))
     cards = call_list()
-    assert [(c.call.reason, c.overdue, c.days_overdue) for c in cards] == [
-        ("thank_you", True, 13)
-    ]
+    assert [(c.call.reason, c.overdue, c.days_overdue) for c in cards] == [("thank_you", True, 13)]
     record_outcome(cards[0].call, "no_answer", staff=staff)
     db.session.commit()
     assert on_list(member) == []

@@ -112,6 +112,7 @@ def recent_purchases_of(member_ids: list[int], per_member: int = RECENT_PURCHASE
     )
     purchases = db.session.scalars(
         select(Purchase)
+        .options(selectinload(Purchase.items))
         .join(ranked, ranked.c.id == Purchase.id)
         .where(ranked.c.position <= per_member)
         .order_by(Purchase.purchased_at.desc(), Purchase.id.desc())
