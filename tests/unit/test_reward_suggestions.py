@@ -91,7 +91,7 @@ def test_co_chosen_first_then_nearly_affordable_then_affordable_at_most_four(
     pouch = create_reward(name="Silk pouch", points_cost=100)
     often = create_reward(name="Chosen by two", points_cost=9_000)
     once = create_reward(name="Chosen by one", points_cost=200)
-    near = create_reward(name="120 away", points_cost=1_120)  # a quarter of 1,120 is 280
+    create_reward(name="120 away", points_cost=1_120)  # a quarter of 1,120 is 280
     far = create_reward(name="1,500 away", points_cost=2_500)  # more than a quarter away
     for cost in (300, 900, 1_000):
         create_reward(name=f"Affordable {cost}", points_cost=cost)
