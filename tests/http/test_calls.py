@@ -192,8 +192,11 @@ def test_a_follow_up_case_opened_from_a_call_works_on_the_case_pages(
 
 
 def test_the_store_picker_shows_one_stores_calls(client, login, create_member, create_purchase):
-    for name, store in (("Amy Li", "Shanghai IFC"), ("Bo Zhou", "Beijing SKP")):
-        create_purchase(create_member(name=name), "300.00", store=store)
+    for name, store, phone in (
+        ("Amy Li", "Shanghai IFC", "13800000001"),
+        ("Bo Zhou", "Beijing SKP", "13800000002"),
+    ):
+        create_purchase(create_member(name=name, phone=phone), "300.00", store=store)
     schedule_calls()
     db.session.commit()
     login("staff")

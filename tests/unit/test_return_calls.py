@@ -20,6 +20,11 @@ from portal.services.programme.local_time import local_date
 NOON = 4
 
 
+@pytest.fixture
+def member(create_member):
+    return create_member(name="Lin Mei", email="lin.mei@example.com", phone="13800138000")
+
+
 def on_list(member=None) -> list[tuple[str, date]]:
     db.session.expire_all()
     return [
@@ -177,6 +182,19 @@ def test_do_not_call_withdraws_the_open_calls_and_no_call_is_made_again(
     assert len(all_calls(member)) == 2
 
 
+def test_a_member_without_a_phone_number_is_not_put_on_a_list(
+    create_member, clock, create_purchase
+):
+    member = create_member()
+    create_purchase(member, "20000.00")
+    run_day(clock, local_date(clock.now()))
+    assert all_calls(member) == []
+    db.session.get(Member, member.id).phone = "13700137000"
+    db.session.commit()
+    run_day(clock, local_date(clock.now()))
+    assert {call.reason for call in all_calls(member)} == {"thank_you", "care"}
+
+
 def test_a_member_marked_do_not_call_elsewhere_gets_no_calls(create_member, clock, create_purchase):
     member = create_member(phone="13800138000")
     db.session.get(Member, member.id).do_not_call_at = clock.now()
@@ -188,7 +206,7 @@ def test_a_member_marked_do_not_call_elsewhere_gets_no_calls(create_member, cloc
 
 def test_running_the_job_twice_writes_no_second_call(member, clock, create_purchase, create_member):
     create_purchase(member, "20000.00")
-    create_purchase(create_member(), "500.00")
+    create_purchase(create_member(phone="13900139000"), "500.00")
     today = local_date(clock.now())
     assert run_day(clock, today) == 3  # thank-you and care; a courtesy call for the other
     assert run_day(clock, today) == 0

@@ -11,8 +11,8 @@
   in the last `call_courtesy_gap_days` (120). A call is made when its outcome is "reached" or
   "no answer". So a member is called at least three times a year: a buyer of a small item at
   once and every 120 days after; a buyer of a large one at 7 days, 3 months and then courtesy.
-- Never a call for a member who asked not to be called (`do_not_call_at`) or whose account is
-  closed. Each call is UNIQUE per (member, reason, occasion): the purchase for thank-you and
+- Never a call for a member who asked not to be called (`do_not_call_at`), whose account is
+  closed or who left no phone number (their calls start once they give one). Each call is UNIQUE per (member, reason, occasion): the purchase for thank-you and
   care, the local month for courtesy; running the job twice writes nothing new.
 """
 
@@ -40,6 +40,8 @@ MADE_OUTCOMES = ("reached", "no_answer")
 def callable_member() -> list:
     """Conditions on Member for someone staff may phone."""
     return [
+        Member.phone.is_not(None),
+        Member.phone != "",
         Member.do_not_call_at.is_(None),
         Member.deactivated_at.is_(None),
         Member.role == "member",
