@@ -142,7 +142,9 @@ def _record_earlier_outcomes(now: datetime) -> int:
     earlier = now - timedelta(hours=3)
     for (email, note), outcome in ((REACHED, "reached"), (CALL_BACK, "call_back")):
         member = find_member_by_email(email)
-        call = member and db.session.scalar(
+        if member is None:
+            continue
+        call = db.session.scalar(
             select(ReturnCall).where(
                 ReturnCall.member_id == member.id,
                 ReturnCall.status == "open",

@@ -12,8 +12,9 @@
   "no answer". So a member is called at least three times a year: a buyer of a small item at
   once and every 120 days after; a buyer of a large one at 7 days, 3 months and then courtesy.
 - Never a call for a member who asked not to be called (`do_not_call_at`), whose account is
-  closed or who left no phone number (their calls start once they give one). Each call is UNIQUE per (member, reason, occasion): the purchase for thank-you and
-  care, the local month for courtesy; running the job twice writes nothing new.
+  closed or who left no phone number (their calls start once they give one).
+- Each call is UNIQUE per (member, reason, occasion): the purchase for thank-you and care, the
+  local month for courtesy; running the job twice writes nothing new.
 """
 
 from __future__ import annotations

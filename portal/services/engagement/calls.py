@@ -13,7 +13,7 @@ import logging
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Select, func, select, update
 from sqlalchemy.orm import contains_eager, selectinload
 
 from portal.clock import utcnow
@@ -59,7 +59,7 @@ class StoreCount:
     calls: int
 
 
-def _due_calls(today: date):
+def _due_calls(today: date) -> Select[ReturnCall]:
     return (
         select(ReturnCall)
         .join(ReturnCall.member)
