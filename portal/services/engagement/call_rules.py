@@ -168,8 +168,15 @@ def _courtesy_calls(now: datetime, today: date, settings: ProgrammeSettings) -> 
         ),
         made_in_year < settings.call_courtesy_per_year,
     )
-    result = db.session.execute(
-        insert(ReturnCall).from_select(
+
+    def this_month() -> int | None:
+        return db.session.scalar(
+            select(func.count(Call.id)).where(Call.reason == "courtesy", Call.occasion == month)
+        )
+
+    before = this_month() or 0
+    db.session.execute(
+        insert(ReturnCall.__table__).from_select(
             [
                 "member_id",
                 "reason",
@@ -184,7 +191,8 @@ def _courtesy_calls(now: datetime, today: date, settings: ProgrammeSettings) -> 
             candidates,
         )
     )
-    return max(result.rowcount or 0, 0)  # type: ignore[attr-defined]
+    # Counted, not taken from the cursor: drivers differ on INSERT … SELECT's rowcount.
+    return (this_month() or 0) - before
 
 
 def schedule_calls(*, now: datetime | None = None) -> int:

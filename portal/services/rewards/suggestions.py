@@ -53,11 +53,13 @@ def refresh_reward_pairs() -> int:
         .group_by(first.c.reward_id, second.c.reward_id)
     )
     db.session.execute(delete(RewardPair))
-    result = db.session.execute(
-        insert(RewardPair).from_select(["reward_id", "other_reward_id", "members_count"], pairs)
+    db.session.execute(
+        insert(RewardPair.__table__).from_select(
+            ["reward_id", "other_reward_id", "members_count"], pairs
+        )
     )
-    db.session.flush()
-    count = max(result.rowcount or 0, 0)  # type: ignore[attr-defined]
+    # Counted, not taken from the cursor: drivers differ on INSERT … SELECT's rowcount.
+    count = db.session.scalar(select(func.count()).select_from(RewardPair)) or 0
     logger.info("reward pairs refreshed: %d", count)
     return count
 
