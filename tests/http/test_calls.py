@@ -270,6 +270,7 @@ def test_suggestions_turned_off_hide_the_panel_and_keep_the_catalogue_plain(
     login(suggested)
     assert "Rewards for you" in page_of(client.get("/rewards"))
     assert "Rewards for you" not in page_of(client.get("/rewards?q=tea"))
+    assert "Rewards for you" not in page_of(client.get("/rewards?sort=cost"))
     db.session.get(Member, suggested.id).personalised_suggestions = False
     db.session.commit()
     assert "Rewards for you" not in page_of(client.get("/dashboard"))

@@ -131,9 +131,9 @@ def browse_catalogue(
 def catalogue_suggestions(
     member: Member, query: CatalogueQuery, *, now: datetime | None = None
 ) -> list[Suggestion]:
-    """ "Rewards for you" above the catalogue's unfiltered list (a search or a filter shows
-    only what was asked for); none when the member turned suggestions off."""
-    if query.is_filtered or not member.personalised_suggestions:
+    """The "Rewards for you" panel above the catalogue's plain list (a search, a filter or
+    another sort shows only what was asked for); none when the member turned them off."""
+    if query.is_filtered or query.sort != "popular" or not member.personalised_suggestions:
         return []
     return rewards_for_you(member, ranks=tier_ranks(), now=now)
 
