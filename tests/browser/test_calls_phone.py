@@ -88,7 +88,7 @@ def test_staff_work_through_the_call_list_on_a_phone(call_day, live_server, open
     )
 
     cai = card(page, "Cai Overdue")
-    cai.get_by_text("Call back later, or do not call").click()
+    cai.get_by_text("Call back later").click()
     later = local_date(portal_clock.utcnow()) + timedelta(days=3)
     cai.get_by_label("Call back on").fill(later.isoformat())
     cai.get_by_role("button", name="Call back on that day").click()
@@ -96,3 +96,24 @@ def test_staff_work_through_the_call_list_on_a_phone(call_day, live_server, open
     expect(page.locator(".call-card")).to_have_count(0)
     assert call_of(members["Cai Overdue"]).due_on == later
     check_page(page, "calls-done")
+
+
+def test_do_not_call_asks_first(call_day, live_server, open_page):
+    members, staff = call_day
+    page = open_page("phone")
+    sign_in_from_start(page, live_server, staff.email, DEFAULT_PASSWORD, landing="/admin/calls")
+    asked = []
+
+    def answer(dialog):
+        asked.append(dialog.message)
+        dialog.dismiss() if len(asked) == 1 else dialog.accept()
+
+    page.on("dialog", answer)
+    bo = card(page, "Bo Courtesy")
+    bo.get_by_role("button", name="Do not call").click()
+    expect(page.locator(".call-card")).to_have_count(3)
+    assert call_of(members["Bo Courtesy"]).status == "open"
+    bo.get_by_role("button", name="Do not call").click()
+    expect(page.get_by_text("Bo Courtesy will not be called again.")).to_be_visible()
+    expect(page.locator(".call-card")).to_have_count(2)
+    assert asked[0].startswith("Bo Courtesy asked not to be called")
