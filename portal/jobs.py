@@ -22,6 +22,7 @@ from portal.clock import utcnow
 from portal.database import changed_rows
 from portal.extensions import db
 from portal.models import JobLock, JobRun
+from portal.services.engagement.call_rules import schedule_calls
 from portal.services.events.reminders import mark_no_shows, send_event_reminders
 from portal.services.members.sessions import forget_ended_sessions
 from portal.services.messaging.delivery import deliver_pending
@@ -29,6 +30,7 @@ from portal.services.points.expiry import expiry_notices_job, points_expiry_job
 from portal.services.points.tiers import evaluate_tiers
 from portal.services.purchases.csv_import import forget_old_uploads
 from portal.services.referrals.bonuses import close_lapsed_referrals, release_due_bonuses
+from portal.services.rewards.suggestions import refresh_reward_pairs
 from portal.services.rewards.vouchers import expire_vouchers
 from portal.services.surveys.invitations import invite_after_attended_events
 
@@ -54,6 +56,8 @@ def periodic_jobs() -> list[tuple[str, Callable[[], int]]]:
         ("event-reminders", send_event_reminders),
         ("event-no-shows", mark_no_shows),
         ("event-surveys", invite_after_attended_events),
+        ("reward-pairs", refresh_reward_pairs),
+        ("return-calls", schedule_calls),
         ("deliver-mail", deliver_pending),
     ]
 

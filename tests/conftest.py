@@ -470,6 +470,27 @@ def create_reward(app, request):
     return factory
 
 
+@pytest.fixture
+def redeem_reward(app, give_points):
+    """redeem_reward(member, reward, *, top_up=True) -> Redemption through the real rule
+    (services/rewards/redemption.py), committed; `top_up` first gives the member the points."""
+    from portal.models import Member, Reward
+    from portal.services.rewards.redemption import redeem
+
+    def factory(member, reward, *, top_up: bool = True):
+        if top_up:
+            give_points(member, reward.points_cost)
+        redemption = redeem(
+            db.session.get(Member, member.id),
+            db.session.get(Reward, reward.id),
+            idempotency_key=uuid.uuid4().hex,
+        )
+        db.session.commit()
+        return redemption
+
+    return factory
+
+
 # -- events ----------------------------------------------------------------------------------
 
 

@@ -1,6 +1,7 @@
 """All models, imported here so Alembic and the app see every table."""
 
 from portal.models.audit import AuditEntry
+from portal.models.calls import ReturnCall
 from portal.models.events import Event, EventRsvp
 from portal.models.imports import PurchaseImport
 from portal.models.jobs import JobLock, JobRun
@@ -10,7 +11,7 @@ from portal.models.messages import Notification, OutboxMessage
 from portal.models.programme import Setting, Tier
 from portal.models.purchases import ApiToken, Purchase, PurchaseItem, PurchaseReturn, TierChange
 from portal.models.referrals import Referral, ReferralLinkOpen
-from portal.models.rewards import Redemption, Reward
+from portal.models.rewards import Redemption, Reward, RewardPair
 from portal.models.surveys import (
     CaseNote,
     FollowUpCase,
@@ -31,6 +32,8 @@ __all__ = [
     "Referral",
     "ReferralLinkOpen",
     "Reward",
+    "RewardPair",
+    "ReturnCall",
     "CaseNote",
     "FollowUpCase",
     "Survey",

@@ -155,3 +155,21 @@ class Redemption(Model):
 
     def __repr__(self) -> str:
         return f"<Redemption {self.id} {self.status}>"
+
+
+class RewardPair(Model):
+    """How many members chose both rewards (item-to-item co-occurrence over redemptions),
+    refreshed whole by `run-jobs`; read for "Rewards for you"."""
+
+    __tablename__ = "reward_pairs"
+
+    reward_id: Mapped[int] = mapped_column(
+        ForeignKey("rewards.id", ondelete="CASCADE"), primary_key=True
+    )
+    other_reward_id: Mapped[int] = mapped_column(
+        ForeignKey("rewards.id", ondelete="CASCADE"), primary_key=True
+    )
+    members_count: Mapped[int] = mapped_column(Integer)
+
+    def __repr__(self) -> str:
+        return f"<RewardPair {self.reward_id}-{self.other_reward_id} {self.members_count}>"

@@ -211,8 +211,12 @@ class FollowUpCase(Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    answer_id: Mapped[int] = mapped_column(
+    # A case comes from a detractor's answer, or from a return-visit call (then no answer).
+    answer_id: Mapped[int | None] = mapped_column(
         ForeignKey("survey_answers.id", ondelete="CASCADE"), unique=True
+    )
+    call_id: Mapped[int | None] = mapped_column(
+        ForeignKey("return_calls.id", ondelete="SET NULL"), unique=True
     )
     member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))
     purchase_id: Mapped[int | None] = mapped_column(
@@ -234,7 +238,8 @@ class FollowUpCase(Model):
     )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
-    answer: Mapped[SurveyAnswer] = relationship("SurveyAnswer")
+    answer: Mapped[SurveyAnswer | None] = relationship("SurveyAnswer")
+    call = relationship("ReturnCall")
     member = relationship("Member", foreign_keys=[member_id])
     assigned_to = relationship("Member", foreign_keys=[assigned_to_id])
     purchase = relationship("Purchase")

@@ -14,6 +14,7 @@ from portal.services.points.tiers import all_tiers
 from portal.services.rewards.catalogue import (
     CatalogueQuery,
     browse_catalogue,
+    catalogue_suggestions,
     member_voucher,
     member_vouchers,
     reward_for_member,
@@ -66,6 +67,7 @@ def catalogue():
         fragments={"reward-results": "results"},
         form=form,
         query=query,
+        suggestions=catalogue_suggestions(current_user, query),
         cards=cards,
     )
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+import phonenumbers
 from flask import Flask
 from flask_babel import (
     format_currency,
@@ -128,6 +129,46 @@ def has_personal_data(text: str | None) -> bool:
     return mask_personal_data(text or "").has_personal_data
 
 
+def month_day(month: int, day: int) -> str:
+    """A yearly date (a birthday, an anniversary) without its year: "29 February", "2月29日"."""
+    from babel.dates import format_skeleton
+    from flask_babel import get_locale
+
+    # 2000 is a leap year, so 29 February can be shown.
+    formatted: str = format_skeleton("MMMMd", date(2000, month, day), locale=get_locale())
+    return formatted
+
+
+# Numbers typed without a country code are read as the programme's country's.
+PHONE_REGION = "CN"
+
+
+def _parsed_phone(value: str | None) -> phonenumbers.PhoneNumber | None:
+    if not value or not value.strip():
+        return None
+    try:
+        number = phonenumbers.parse(value, PHONE_REGION)
+    except phonenumbers.NumberParseException:
+        return None
+    return number if phonenumbers.is_possible_number(number) else None
+
+
+def phone(value: str | None) -> str:
+    """A phone number as people read it (+86 138 0013 8000), or as typed when unreadable."""
+    number = _parsed_phone(value)
+    if number is None:
+        return value or ""
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+
+
+def tel_href(value: str | None) -> str:
+    """A `tel:` link (E.164) that a phone dials on a tap; "" when the number is unreadable."""
+    number = _parsed_phone(value)
+    if number is None:
+        return ""
+    return "tel:" + phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
 def install_filters(app: Flask) -> None:
     from portal.web.devices import device_label
 
@@ -152,4 +193,7 @@ def install_filters(app: Flask) -> None:
         tier_benefits=tier_benefits,
         entry_text=describe_entry,
         device_label=device_label,
+        phone=phone,
+        tel_href=tel_href,
     )
+    app.jinja_env.globals.update(month_day=month_day)

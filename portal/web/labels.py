@@ -167,6 +167,16 @@ SETTING_GROUPS: list[tuple[LazyString, tuple[str, ...]]] = [
         ),
     ),
     (
+        _l("Return visits"),
+        (
+            "call_thank_you_min_amount",
+            "call_thank_you_days",
+            "call_care_months",
+            "call_courtesy_per_year",
+            "call_courtesy_gap_days",
+        ),
+    ),
+    (
         _l("Signed-in sessions"),
         (
             "member_session_idle_days",
@@ -208,6 +218,17 @@ SETTING_LABELS: dict[str, tuple[LazyString, LazyString | None]] = {
     "case_due_hours": (_l("A detractor is called back within (hours)"), None),
     "goodwill_staff_limit": (_l("Goodwill points staff may give per case"), None),
     "goodwill_admin_limit": (_l("Goodwill points admins may give per case"), None),
+    "call_thank_you_min_amount": (
+        _l("A thank-you call after a purchase of at least"),
+        _l("In whole currency units, net of returns."),
+    ),
+    "call_thank_you_days": (_l("Thank-you call (days after the purchase)"), None),
+    "call_care_months": (_l("Care call (months after the purchase)"), None),
+    "call_courtesy_per_year": (
+        _l("Calls a year to every member who bought in the last 12 months"),
+        _l("Courtesy calls make up the number; a call reached or unanswered counts."),
+    ),
+    "call_courtesy_gap_days": (_l("Courtesy calls at least (days apart)"), None),
     "member_session_idle_days": (_l("Members: signed out after unused (days)"), None),
     "member_session_max_days": (_l("Members: signed out at the latest after (days)"), None),
     "staff_session_idle_minutes": (_l("Staff: signed out after unused (minutes)"), None),

@@ -15,6 +15,7 @@ from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from portal.services.engagement.calls import open_calls_today
 from portal.services.surveys.cases import overdue_count
 
 ICONS = {
@@ -95,6 +96,7 @@ ADMIN_NAV = [
     AdminNavItem("admin.surveys", _l("Surveys")),
     AdminNavItem("admin.moderation", _l("Moderation")),
     AdminNavItem("admin.cases", _l("Cases"), badge=overdue_count, badge_label=_l("overdue")),
+    AdminNavItem("admin.calls", _l("Calls"), badge=open_calls_today, badge_label=_l("to make")),
     AdminNavItem("admin.settings", _l("Settings"), admin_only=True),
 ]
 

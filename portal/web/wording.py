@@ -13,13 +13,14 @@ from flask_babel import lazy_gettext as _l
 from portal.services.programme.settings import programme_settings
 from portal.services.referrals.notices import minimum_purchase_minor
 from portal.web.formatting import local_date, money_whole, points
-from portal.web.localized import tier_name
+from portal.web.localized import localized, tier_name
 
 if TYPE_CHECKING:
     from portal.models import EventRsvp
     from portal.services.programme.refusals import Refused
     from portal.services.referrals.overview import ReferralLine
     from portal.services.rewards.redemption import Reason
+    from portal.services.rewards.suggestions import Suggestion
 
 
 def reason_text(reason: Reason) -> str:
@@ -252,6 +253,63 @@ def party_status_text(rsvp: EventRsvp | None, position: int | None = None) -> st
     return _("Cancelled")
 
 
+def suggestion_reasons(suggestion: Suggestion) -> list[str]:
+    """Why a reward is among the member's "Rewards for you", in words."""
+    reasons = []
+    if suggestion.chosen_with:
+        reasons.append(
+            _(
+                "Members who chose %(reward)s also chose this",
+                reward=localized(suggestion, "chosen_with"),
+            )
+        )
+    if suggestion.points_away > 0:
+        reasons.append(
+            ngettext(
+                "%(points)s point away",
+                "%(points)s points away",
+                suggestion.points_away,
+                points=points(suggestion.points_away),
+            )
+        )
+    else:
+        reasons.append(_("You have the points for this now"))
+    return reasons
+
+
+CALL_REASON_LABELS = {
+    "thank_you": _l("Thank-you call"),
+    "care": _l("Care call"),
+    "courtesy": _l("Courtesy call"),
+}
+CALL_OUTCOME_LABELS = {
+    "reached": _l("Reached"),
+    "no_answer": _l("No answer"),
+    "call_back": _l("Call back"),
+    "do_not_call": _l("Do not call"),
+}
+
+
+def call_reason_text(call: object) -> str:
+    """What the call is for, in a sentence staff can open the call with."""
+    reason = getattr(call, "reason", "")
+    purchase = getattr(call, "purchase", None)
+    if reason == "thank_you" and purchase is not None:
+        return _(
+            "Thank them for their purchase of %(date)s at %(store)s.",
+            date=local_date(purchase.purchased_at),
+            store=purchase.store or "—",
+        )
+    if reason == "care" and purchase is not None:
+        return _(
+            "Offer cleaning or servicing of what they bought on %(date)s.",
+            date=local_date(purchase.purchased_at),
+        )
+    if reason == "courtesy":
+        return _("Ask how they are and tell them what is new.")
+    return str(CALL_REASON_LABELS.get(reason, reason))
+
+
 def install_wording(app: Flask) -> None:
     app.jinja_env.filters.update(
         reason_text=reason_text,
@@ -260,7 +318,13 @@ def install_wording(app: Flask) -> None:
         hold_reason_text=hold_reason_text,
         event_refusal_text=event_refusal_text,
     )
-    app.jinja_env.globals.update(party_status_text=party_status_text)
+    app.jinja_env.globals.update(
+        party_status_text=party_status_text,
+        suggestion_reasons=suggestion_reasons,
+        call_reason_text=call_reason_text,
+        call_reason_labels=CALL_REASON_LABELS,
+        call_outcome_labels=CALL_OUTCOME_LABELS,
+    )
 
 
 def passkey_refusal_text(code: str) -> str:

@@ -122,5 +122,8 @@ def resolve(case_id: int):
             _("You may give at most %(limit)s goodwill points.", limit=refused.values.get("limit"))
         ]
         return _case_page(case, status=422, resolve_form=form)
-    flash(_("Case resolved; the member has been sent a new survey."), "success")
+    if case.answer_id is None:
+        flash(_("Case resolved."), "success")
+    else:
+        flash(_("Case resolved; the member has been sent a new survey."), "success")
     return redirect(url_for("admin.case", case_id=case.id), 303)

@@ -3,7 +3,8 @@
 The dashboard reads stored numbers (the balance and tier on the member) and a fixed number of
 indexed queries, whatever the length of the member's history: the tiers, one aggregate over the
 purchases of the rolling tier window, the next unspent credits by expiry date and the last few
-ledger entries.
+ledger entries, and one statement for "Rewards for you" (none when the member turned
+suggestions off).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from portal.models import LedgerEntry, Member, Notification, SurveyAnswer, Tier
 from portal.services.points.tiers import TierProgress, all_tiers, tier_progress
 from portal.services.programme.local_time import local_date
 from portal.services.programme.settings import programme_settings
+from portal.services.rewards.suggestions import Suggestion, rewards_for_you
 from portal.services.surveys.invitations import WaitingSurvey, waiting_surveys
 from portal.services.surveys.testimonials import testimonials
 
@@ -53,6 +55,7 @@ class Dashboard:
     today: date | None = None
     waiting_survey: WaitingSurvey | None = None
     testimonials: list[SurveyAnswer] = field(default_factory=list)
+    suggestions: list[Suggestion] = field(default_factory=list)
 
     @property
     def next_expiry(self) -> ExpiryGroup | None:
@@ -151,6 +154,9 @@ def dashboard_for(member: Member, *, now: datetime | None = None) -> Dashboard:
         today=local_date(now),
         waiting_survey=next(iter(waiting_surveys(member, now=now)), None),
         testimonials=testimonials(),
+        suggestions=rewards_for_you(
+            member, ranks={tier.code: tier.rank for tier in tiers}, now=now
+        ),
     )
 
 

@@ -62,6 +62,15 @@ class ProgrammeSettings:
     case_due_hours: int = 48
     goodwill_staff_limit: int = 500
     goodwill_admin_limit: int = 2000
+    # Return visits: a thank-you call this many days after a purchase of at least this much
+    # (whole currency units, net of returns), a care call this many months after it, and
+    # courtesy calls so that a member who bought in the last 12 months is called this many
+    # times a year, at least this many days apart.
+    call_thank_you_min_amount: int = 10_000
+    call_thank_you_days: int = 7
+    call_care_months: int = 3
+    call_courtesy_per_year: int = 3
+    call_courtesy_gap_days: int = 120
 
 
 DEFAULTS = ProgrammeSettings()
@@ -187,6 +196,11 @@ RANGES: dict[str, tuple[int, int]] = {
     "case_due_hours": (1, 24 * 14),
     "goodwill_staff_limit": (0, 100_000),
     "goodwill_admin_limit": (0, 1_000_000),
+    "call_thank_you_min_amount": (1, 100_000_000),
+    "call_thank_you_days": (1, 60),
+    "call_care_months": (1, 24),
+    "call_courtesy_per_year": (0, 12),
+    "call_courtesy_gap_days": (30, 365),
 }
 DEFAULT_RANGE = (0, 1_000_000)
 # Settings the admin page shows but does not change: another currency would turn every stored

@@ -24,6 +24,7 @@ from portal.services.rewards.redemption import (
     on_offer,
     tier_ranks,
 )
+from portal.services.rewards.suggestions import Suggestion, rewards_for_you
 
 SORTS = ("popular", "cost", "cost_desc", "newest")
 # tier filter: "" every reward, "mine" those my tier opens, or a tier code (that tier's own).
@@ -125,6 +126,16 @@ def browse_catalogue(
         )
         for reward in rewards
     ]
+
+
+def catalogue_suggestions(
+    member: Member, query: CatalogueQuery, *, now: datetime | None = None
+) -> list[Suggestion]:
+    """The "Rewards for you" panel above the catalogue's plain list (a search, a filter or
+    another sort shows only what was asked for); none when the member turned them off."""
+    if query.is_filtered or query.sort != "popular" or not member.personalised_suggestions:
+        return []
+    return rewards_for_you(member, ranks=tier_ranks(), now=now)
 
 
 def reward_for_member(reward_id: int) -> Reward | None:

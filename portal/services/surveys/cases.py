@@ -19,7 +19,7 @@ from sqlalchemy import func, select, update
 from portal.clock import utcnow
 from portal.database import changed_rows
 from portal.extensions import db
-from portal.models import CaseNote, FollowUpCase, Member, SurveyAnswer
+from portal.models import CaseNote, FollowUpCase, Member, ReturnCall, SurveyAnswer
 from portal.models.surveys import CONTACT_KINDS
 from portal.services.messaging.audit import record_audit
 from portal.services.messaging.notifications import notify_member
@@ -64,6 +64,38 @@ def open_case_if_detractor(answer: SurveyAnswer, *, now: datetime) -> FollowUpCa
     db.session.add(case)
     db.session.flush()
     logger.info("%r opened for %r", case, answer)
+    return case
+
+
+def open_case_from_call(call: ReturnCall, *, staff: Member, now: datetime) -> FollowUpCase:
+    """A return-visit call that needs more (a complaint, a repair) opens a follow-up case, due
+    `case_due_hours` later and assigned to the staff member who made the call; once per call
+    (a second request finds the first case)."""
+    existing = db.session.scalar(select(FollowUpCase).where(FollowUpCase.call_id == call.id))
+    if existing is not None:
+        return existing
+    case = FollowUpCase(
+        answer_id=None,
+        call_id=call.id,
+        member_id=call.member_id,
+        purchase_id=call.purchase_id,
+        store=call.store,
+        status="open",
+        due_at=now + timedelta(hours=programme_settings().case_due_hours),
+        assigned_to_id=staff.id,
+        created_at=now,
+    )
+    db.session.add(case)
+    db.session.flush()
+    if call.note:
+        db.session.add(
+            CaseNote(
+                case_id=case.id, author_id=staff.id, kind="call", body=call.note, created_at=now
+            )
+        )
+        db.session.flush()
+    record_audit("case.open_from_call", actor=staff, target=case, summary=f"from call {call.id}")
+    logger.info("%r opened from %r by %r", case, call, staff)
     return case
 
 
@@ -213,7 +245,17 @@ def resolve_case(
             actor=staff,
             followup_case_id=case.id,
         )
-    answer = db.session.get_one(SurveyAnswer, case.answer_id)
+    answer = db.session.get(SurveyAnswer, case.answer_id) if case.answer_id else None
+    # A case opened from a call has no survey to ask again.
+    if answer is None:
+        record_audit(
+            "case.resolve",
+            actor=staff,
+            target=case,
+            summary=f"resolved with {goodwill_points} goodwill points",
+        )
+        logger.info("%r resolved by %r (%d goodwill points)", case, staff, goodwill_points)
+        return case
     invitation = invite_again_after_case(member, answer.survey, case_id=case.id, now=now)
     notify_member(
         member,
