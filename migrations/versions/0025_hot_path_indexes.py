@@ -1,7 +1,7 @@
 """Covering indexes for the member's pages, and the programme settings' version row
 
 Revision ID: 0025
-Revises: 0013
+Revises: 0024
 Create Date: 2026-12-02 15:00:00
 
 - purchases (member_id, purchased_at, amount, returned_amount) replaces (member_id,
@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0025"
-down_revision = "0013"
+down_revision = "0024"
 branch_labels = None
 depends_on = None
 

@@ -138,3 +138,19 @@ def test_the_purchase_page_says_which_returned_points_had_expired(
     login(member)
     page = client.get(f"/purchases/{purchase.id}").get_data(as_text=True)
     assert "400 points of it had already expired and were not taken again" in page
+
+
+def test_partial_returns_after_expiry_keep_the_expired_share_once(member, create_purchase, clock):
+    # 10.23 earns 10 points; all of them expire. Returns of 5.00 and then 2.00 make a returned
+    # share of 10 x 7.00 / 10.23 = 6.8, so 6 points in all stay in place, never 5 + 6.
+    purchase = create_purchase(member, "10.23")
+    expire_after_two_years(clock)
+
+    first, _created = record_return(purchase, amount=500)
+    second, _created = record_return(purchase, amount=200)
+    db.session.commit()
+
+    assert (first.points_reversed, first.points_expired_kept) == (0, 4)
+    assert (second.points_reversed, second.points_expired_kept) == (0, 2)
+    db.session.refresh(member)
+    assert member.points_balance == 0 == ledger_sum(member)

@@ -13,7 +13,7 @@ from typing import Any
 
 from babel.numbers import get_currency_precision
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from portal.clock import utcnow
@@ -364,7 +364,14 @@ def record_return(
 
     returned_total = purchase.returned_amount + amount
     proportional_total = purchase.points_awarded * returned_total // purchase.amount
-    wanted = proportional_total - purchase.points_reversed
+    # The returned share is settled by what earlier returns reversed and by what they left in
+    # place because it had expired: counting only the reversed part would settle it twice.
+    kept_before = db.session.scalar(
+        select(func.coalesce(func.sum(PurchaseReturn.points_expired_kept), 0)).where(
+            PurchaseReturn.purchase_id == purchase.id
+        )
+    )
+    wanted = max(0, proportional_total - purchase.points_reversed - kept_before)
     # Points of this purchase that already expired left the balance once: never take them twice.
     expired = expired_points_of(purchase)
     reversible = max(0, purchase.points_awarded - expired - purchase.points_reversed)
