@@ -366,11 +366,11 @@ def record_return(
     proportional_total = purchase.points_awarded * returned_total // purchase.amount
     # The returned share is settled by what earlier returns reversed and by what they left in
     # place because it had expired: counting only the reversed part would settle it twice.
-    kept_before = db.session.scalar(
+    kept_before: int = db.session.execute(
         select(func.coalesce(func.sum(PurchaseReturn.points_expired_kept), 0)).where(
             PurchaseReturn.purchase_id == purchase.id
         )
-    )
+    ).scalar_one()
     wanted = max(0, proportional_total - purchase.points_reversed - kept_before)
     # Points of this purchase that already expired left the balance once: never take them twice.
     expired = expired_points_of(purchase)
