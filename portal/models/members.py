@@ -21,8 +21,8 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from portal.clock import utcnow
-from portal.phones import e164
 from portal.models.base import Model, UTCDateTime
+from portal.phones import e164
 
 if TYPE_CHECKING:
     from portal.models.programme import Tier

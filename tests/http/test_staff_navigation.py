@@ -41,6 +41,7 @@ def test_every_area_has_a_tab(client, login):
         "Surveys",
         "Moderation",
         "Cases",
+        "Approvals",
     ]
 
 
@@ -50,6 +51,8 @@ def test_every_area_has_a_tab(client, login):
         ("/admin/", "Overview"),
         ("/admin/members", "Members"),
         ("/admin/members/{member_id}", "Members"),
+        ("/admin/members/{member_id}/ledger", "Members"),
+        ("/admin/approvals", "Approvals"),
         ("/admin/purchases", "Purchases"),
         ("/admin/purchases/new", "Purchases"),
         ("/admin/purchases/import", "Purchases"),
