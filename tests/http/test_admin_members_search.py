@@ -19,9 +19,7 @@ def names_in(html: str, *names: str) -> list[str]:
 @pytest.fixture
 def people(create_member, create_purchase, clock):
     lin = create_member(name="Lin Mei", email="lin.mei@example.com", phone="13800138000")
-    wang = create_member(
-        name="Wang Fang", email="wang.fang@example.com", phone="+86 139 1234 5678"
-    )
+    wang = create_member(name="Wang Fang", email="wang.fang@example.com", phone="+86 139 1234 5678")
     zhao = create_member(name="Zhao Lei", email="zhao.lei@example.com", phone="+852 6123 4567")
     return lin, wang, zhao
 
