@@ -55,14 +55,16 @@ def _decide(request_id: int, decision: str):
             adjustments.refuse_request(waiting, admin=current_user, note=form.note.data)
     except adjustments.AlreadyDecided as refusal:
         decided_by = refusal.values.get("decided_by")
-        flash(
-            _(
-                "Nothing was changed: this request was already %(decision)s by %(name)s.",
-                decision=_("approved") if refusal.values["status"] == "approved" else _("refused"),
-                name=decided_by.name if decided_by is not None else _("another admin"),
-            ),
-            "error",
-        )
+        name = decided_by.name if decided_by is not None else _("another admin")
+        if refusal.values["status"] == "approved":
+            message = _(
+                "Nothing was changed: this request was already approved by %(name)s.", name=name
+            )
+        else:
+            message = _(
+                "Nothing was changed: this request was already refused by %(name)s.", name=name
+            )
+        flash(message, "error")
         return _page(status=409)
     except adjustments.RefusalNoteMissing:
         form.note.errors.append(_("Say why the request is refused; the requester reads it."))
