@@ -75,8 +75,8 @@ class MemberSearchForm(FlaskForm):
     order = SelectField(
         _l("Order"),
         choices=[
-            SelectChoice("desc", _l("Highest or newest first")),
-            SelectChoice("asc", _l("Lowest or oldest first")),
+            SelectChoice("desc", _l("Descending")),
+            SelectChoice("asc", _l("Ascending")),
         ],
         default="desc",
     )

@@ -97,7 +97,7 @@ def test_filter_by_tier_store_and_joining_dates(
     clock.set(clock.now() - timedelta(days=400))
     early = create_member(name="Early Bird", email="early@example.com")
     clock.set(clock.now() + timedelta(days=400))
-    gold = create_member(name="Gold Star", email="gold@example.com", tier="gold")
+    create_member(name="Gold Star", email="gold@example.com", tier="gold")
     beijing = create_member(name="Bei Jing", email="bj@example.com")
     create_purchase(beijing, amount="800.00", store="Beijing SKP")
     create_purchase(early, amount="800.00", store="Shanghai IFC")
