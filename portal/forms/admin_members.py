@@ -87,11 +87,10 @@ class MemberSearchForm(FlaskForm):
 
     def filters(self) -> MemberFilters:
         """The filters this form asks for; a field that is not valid is left out."""
-        errors = self.errors if self.is_submitted() or self.errors else {}
 
         def kept(name):
             field = self[name]
-            return None if name in errors or not field.data else field.data
+            return None if field.errors or not field.data else field.data
 
         try:
             days = int(self.active_days.data or DEFAULT_ACTIVE_DAYS)
