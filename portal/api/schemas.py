@@ -216,6 +216,13 @@ class MemberAnswer(BaseModel):
     tier: str = Field(examples=["gold"])
     balance: int = Field(examples=[12500])
     card_number: str = Field(examples=["660123456782"])
+    status: Literal["active", "blocked"] = Field(
+        description=(
+            "`blocked`: staff blocked the member's sign-in; the till should ask them to see "
+            "the staff before redeeming."
+        ),
+        examples=["active"],
+    )
 
 
 class VoucherMember(BaseModel):

@@ -288,6 +288,7 @@ def seed_scale(
                         identities.referral_code(), person["locale"], rng.random() < 0.4,
                         first_seen, first_seen, first_seen, first_seen, balance,
                         tiers[rank].code, reached_at if rank else None, kept_until,
+                        person["name"].lower(),
                     )
                 )  # fmt: skip
                 member_id += 1
@@ -309,7 +310,7 @@ MEMBER_COLUMNS = [
     "id", "email", "name", "password_hash", "phone", "birthday", "role", "card_number",
     "referral_code", "locale", "marketing_opt_in", "terms_accepted_at", "email_verified_at",
     "password_changed_at", "created_at", "points_balance", "tier_code", "tier_reached_at",
-    "tier_kept_until",
+    "tier_kept_until", "search_name",
 ]  # fmt: skip
 PURCHASE_COLUMNS = [
     "id", "member_id", "receipt_no", "store", "channel", "amount", "currency", "purchased_at",

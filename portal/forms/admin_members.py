@@ -13,6 +13,7 @@ from wtforms import (
     SearchField,
     SelectField,
     StringField,
+    TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import (
@@ -25,10 +26,13 @@ from wtforms.validators import (
 
 from portal.forms.fields import strip, whole_number_field
 from portal.services.members.desk import MAX_ADJUSTMENT
+from portal.services.members.search import ACTIVE_DAYS, DEFAULT_ACTIVE_DAYS, MemberFilters
 from portal.services.programme.local_time import local_date
 
 
 class MemberSearchForm(FlaskForm):
+    """The members list: what was typed and the filters, all in the URL (GET)."""
+
     class Meta:
         csrf = False
 
@@ -37,6 +41,73 @@ class MemberSearchForm(FlaskForm):
         filters=[strip],
         validators=[Optional(), Length(max=100)],
     )
+    tier = SelectField(_l("Tier"), validate_choice=True, default="")
+    store = SelectField(_l("Bought in"), validate_choice=True, default="")
+    joined_from = DateField(_l("Joined from"), validators=[Optional()])
+    joined_to = DateField(_l("Joined until"), validators=[Optional()])
+    active = SelectField(
+        _l("Activity"),
+        choices=[
+            SelectChoice("", _l("Any")),
+            SelectChoice("yes", _l("Bought recently")),
+            SelectChoice("no", _l("Not bought recently")),
+        ],
+        default="",
+    )
+    active_days = SelectField(
+        _l("Recently means the last"),
+        choices=[SelectChoice(str(days), _l("%(days)d days", days=days)) for days in ACTIVE_DAYS],
+        default=str(DEFAULT_ACTIVE_DAYS),
+    )
+    # Segments plug in when they exist (portal/services/members/search.py); until then the
+    # field is not shown and its value is ignored.
+    segment = HiddenField()
+    sort = SelectField(
+        _l("Sort by"),
+        choices=[
+            SelectChoice("joined", _l("Joined")),
+            SelectChoice("name", _l("Name")),
+            SelectChoice("points", _l("Points")),
+            SelectChoice("last_purchase", _l("Last purchase")),
+        ],
+        default="joined",
+    )
+    order = SelectField(
+        _l("Order"),
+        choices=[
+            SelectChoice("desc", _l("Descending")),
+            SelectChoice("asc", _l("Ascending")),
+        ],
+        default="desc",
+    )
+
+    def validate_joined_to(self, field):
+        if field.data and self.joined_from.data and field.data < self.joined_from.data:
+            raise ValidationError(_l("The end of the joining dates is before their start."))
+
+    def filters(self) -> MemberFilters:
+        """The filters this form asks for; a field that is not valid is left out."""
+
+        def kept(name):
+            field = self[name]
+            return None if field.errors or not field.data else field.data
+
+        try:
+            days = int(self.active_days.data or DEFAULT_ACTIVE_DAYS)
+        except ValueError:
+            days = DEFAULT_ACTIVE_DAYS
+        return MemberFilters(
+            text=kept("q") or "",
+            tier=kept("tier"),
+            store=kept("store"),
+            joined_from=kept("joined_from"),
+            joined_to=kept("joined_to"),
+            active=kept("active"),
+            active_days=days,
+            segment=kept("segment"),
+            sort=kept("sort") or "joined",
+            descending=self.order.data != "asc",
+        )
 
 
 def _reason(label, message):
@@ -105,4 +176,36 @@ class PointsAdjustmentForm(FlaskForm):
 
 class TierForm(FlaskForm):
     tier = SelectField(_l("New tier"), validate_choice=True)
+    until = DateField(
+        _l("Hold it until (optional)"),
+        validators=[Optional()],
+        description=_l("Through this day the tier is neither raised nor lowered."),
+    )
     reason = _reason(_l("Reason"), _l("Say why the tier changes (for the audit log)."))
+
+    def validate_until(self, field):
+        if field.data is not None and field.data <= local_date():
+            raise ValidationError(_l("Choose a day after today."))
+
+
+class BlockForm(FlaskForm):
+    reason = _reason(_l("Reason"), _l("Say why (for the audit log)."))
+
+
+class NoteForm(FlaskForm):
+    text = TextAreaField(
+        _l("Note"),
+        filters=[strip],
+        validators=[
+            DataRequired(_l("Write the note first.")),
+            Length(max=1000, message=_l("Keep the note under 1,000 characters.")),
+        ],
+    )
+
+
+class ResendVerificationForm(FlaskForm):
+    """Only the CSRF token: the action needs no other input."""
+
+
+class DecisionForm(FlaskForm):
+    note = StringField(_l("Note for the requester"), filters=[strip], validators=[Length(max=200)])

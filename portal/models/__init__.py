@@ -6,6 +6,7 @@ from portal.models.events import Event, EventRsvp
 from portal.models.imports import PurchaseImport
 from portal.models.jobs import JobLock, JobRun
 from portal.models.ledger import LedgerEntry
+from portal.models.member_desk import MemberNote, PointsAdjustmentRequest
 from portal.models.members import LoginSession, Member, Passkey, SpecialDate
 from portal.models.messages import Notification, OutboxMessage
 from portal.models.programme import Setting, Tier
@@ -50,6 +51,8 @@ __all__ = [
     "LedgerEntry",
     "LoginSession",
     "Member",
+    "MemberNote",
+    "PointsAdjustmentRequest",
     "Notification",
     "Passkey",
     "SpecialDate",

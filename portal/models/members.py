@@ -18,10 +18,11 @@ from sqlalchemy import (
     Text,
     true,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from portal.clock import utcnow
 from portal.models.base import Model, UTCDateTime
+from portal.phones import e164
 
 if TYPE_CHECKING:
     from portal.models.programme import Tier
@@ -33,13 +34,21 @@ class Member(UserMixin, Model):
     """A person with an account: a customer, or staff (who may also collect points)."""
 
     __tablename__ = "members"
-    __table_args__ = (CheckConstraint("role IN ('member', 'staff', 'admin')", name="role_known"),)
+    __table_args__ = (
+        CheckConstraint("role IN ('member', 'staff', 'admin')", name="role_known"),
+        Index("ix_members_created_at", "created_at"),
+        Index("ix_members_points_balance", "points_balance"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254), unique=True)  # stored lower-cased
     name: Mapped[str] = mapped_column(String(100))
+    # The name lower-cased, kept with it: staff search by the start of a name in any case.
+    search_name: Mapped[str] = mapped_column(String(100), default="", server_default="", index=True)
     password_hash: Mapped[str] = mapped_column(String(255))
     phone: Mapped[str | None] = mapped_column(String(32), unique=True)
+    # The phone as E.164 (+8613800138000), whatever way it was typed: what staff search by.
+    phone_e164: Mapped[str | None] = mapped_column(String(20), index=True)
     birthday: Mapped[date | None] = mapped_column(Date)
     # For deliveries from the online shop; compared with a referrer's for the referral checks.
     delivery_address: Mapped[str | None] = mapped_column(String(300))
@@ -64,6 +73,9 @@ class Member(UserMixin, Model):
     pending_email: Mapped[str | None] = mapped_column(String(254))
     password_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     deactivated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Staff blocked signing in (the account stays open: points, purchases at the till).
+    blocked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    blocked_reason: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     # Points and tier: stored here and changed in the same transaction as the ledger entry
@@ -74,6 +86,8 @@ class Member(UserMixin, Model):
     )
     tier_reached_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     tier_kept_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # An admin's override: the tier holds, neither raised nor lowered, until this moment.
+    tier_override_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     tier: Mapped[Tier] = relationship(lazy="joined", innerjoin=True)
     referred_by: Mapped[Member | None] = relationship(remote_side=[id])
@@ -83,6 +97,16 @@ class Member(UserMixin, Model):
 
     def __repr__(self) -> str:
         return f"<Member {self.id}>"
+
+    @validates("name")
+    def _keep_search_name(self, _key: str, value: str) -> str:
+        self.search_name = (value or "").lower()
+        return value
+
+    @validates("phone")
+    def _keep_phone_e164(self, _key: str, value: str | None) -> str | None:
+        self.phone_e164 = e164(value)
+        return value
 
     @property
     def is_staff(self) -> bool:
@@ -95,6 +119,10 @@ class Member(UserMixin, Model):
     @property
     def is_active(self) -> bool:  # Flask-Login: a deactivated account cannot sign in
         return self.deactivated_at is None
+
+    @property
+    def is_blocked(self) -> bool:
+        return self.blocked_at is not None
 
     @property
     def email_verified(self) -> bool:

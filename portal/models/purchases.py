@@ -47,6 +47,9 @@ class Purchase(Model):
         ),
         # Purchases per hour of each token (the admin's view of unusual bursts).
         Index("ix_purchases_token_created", "api_token_id", "created_at"),
+        # Staff filter members by the store they bought in, and by a recent purchase.
+        Index("ix_purchases_store_member", "store", "member_id"),
+        Index("ix_purchases_time_member", "purchased_at", "member_id"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)

@@ -251,6 +251,7 @@ def member_by_card(card_number: str):
         tier=member.tier_code,
         balance=member.points_balance,
         card_number=member.card_number,
+        status="blocked" if member.is_blocked else "active",
     )
     return jsonify(answer.model_dump(mode="json"))
 

@@ -20,7 +20,7 @@ from portal.services.referrals.codes import find_referrer, normalise_code
 from portal.web.links import referrer_path, safe_next
 from portal.web.rendering import render
 from portal.web.visitor import current_visitor
-from portal.web.wording import passkey_refusal_text
+from portal.web.wording import passkey_refusal_text, sign_in_blocked_text
 
 REFERRAL_SESSION_KEY = "referral_code"  # the same key as routes/referrals.py's
 
@@ -134,6 +134,11 @@ def login():
                 form.password.data,
                 address=client_address(),
                 device_cookie=request.cookies.get(current_app.config["DEVICE_COOKIE_NAME"]),
+            )
+        except accounts.SignInBlocked:
+            form.password.errors.append(sign_in_blocked_text())
+            return render(
+                "auth/login.html", form=form, next_url=request.args.get("next"), status=403
             )
         except TooManyAttempts as wait:
             page = render(

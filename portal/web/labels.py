@@ -146,6 +146,10 @@ SETTING_GROUPS: list[tuple[LazyString, tuple[str, ...]]] = [
     (_l("Tiers"), ("tier_window_months", "tier_keep_months")),
     (_l("Purchases and returns"), ("return_window_days", "max_purchase_amount")),
     (
+        _l("Points adjusted by hand"),
+        ("points_adjust_staff_limit", "points_adjust_admin_limit"),
+    ),
+    (
         _l("Referrals"),
         (
             "referral_referrer_points",
@@ -203,6 +207,14 @@ SETTING_LABELS: dict[str, tuple[LazyString, LazyString | None]] = {
     "max_purchase_amount": (
         _l("Largest purchase a till may send"),
         _l("In whole currency units; staff record larger ones at the desk."),
+    ),
+    "points_adjust_staff_limit": (
+        _l("Points staff may adjust at once"),
+        _l("A larger adjustment waits for an admin's approval."),
+    ),
+    "points_adjust_admin_limit": (
+        _l("Points admins may adjust at once"),
+        _l("No adjustment may be larger."),
     ),
     "referral_referrer_points": (_l("Points for the member who invites"), None),
     "referral_friend_points": (_l("Points for the friend"), None),

@@ -16,6 +16,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from portal.services.engagement.calls import open_calls_today
+from portal.services.members.adjustments import pending_request_count
 from portal.services.surveys.cases import overdue_count
 
 ICONS = {
@@ -72,6 +73,11 @@ def member_nav() -> list[NavLink]:
     return links
 
 
+def pending_approvals_badge() -> int:
+    """Requests waiting for an admin: counted for admins, who decide them."""
+    return pending_request_count() if getattr(current_user, "is_admin", False) else 0
+
+
 @dataclass(frozen=True)
 class AdminNavItem:
     """A staff area: its page, and whether only admins see it (settings, staff, API tokens).
@@ -97,6 +103,12 @@ ADMIN_NAV = [
     AdminNavItem("admin.moderation", _l("Moderation")),
     AdminNavItem("admin.cases", _l("Cases"), badge=overdue_count, badge_label=_l("overdue")),
     AdminNavItem("admin.calls", _l("Calls"), badge=open_calls_today, badge_label=_l("to make")),
+    AdminNavItem(
+        "admin.approvals",
+        _l("Approvals"),
+        badge=pending_approvals_badge,
+        badge_label=_l("waiting"),
+    ),
     AdminNavItem("admin.settings", _l("Settings"), admin_only=True),
 ]
 

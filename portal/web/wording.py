@@ -327,6 +327,13 @@ def install_wording(app: Flask) -> None:
     )
 
 
+def sign_in_blocked_text() -> str:
+    return _(
+        "Signing in to this account has been blocked by our staff. Please contact us or visit "
+        "one of our stores."
+    )
+
+
 def passkey_refusal_text(code: str) -> str:
     """Why a passkey was not accepted (services/members/passkeys.py's refusal codes)."""
     if code == "passkey_expired":
@@ -338,4 +345,6 @@ def passkey_refusal_text(code: str) -> str:
         )
     if code == "passkey_taken":
         return _("This passkey is already added to an account.")
+    if code == "sign_in_blocked":
+        return sign_in_blocked_text()
     return _("We could not check this passkey. Please try again, or sign in with your password.")

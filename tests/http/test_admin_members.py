@@ -65,7 +65,7 @@ def test_staff_see_a_member(client, login, lin, create_purchase, clock):
     assert "SH01-SEEN-0001" in html and "1,500" in html
     assert "Needs ¥8,500 more to reach Silver." in html
     assert "You keep" not in html  # staff read about the member, not to them
-    assert "Change the tier" not in html  # admins only
+    assert "Change or hold the tier" not in html  # admins only
     assert client.get("/admin/members/999999").status_code == 404
 
 
@@ -234,7 +234,7 @@ def test_only_admins_change_a_tier(client, login, lin):
 def test_an_admin_changes_a_tier_with_a_reason(client, login, lin, admin, clock):
     login(admin)
     page = client.get(f"/admin/members/{lin.id}").get_data(as_text=True)
-    assert "Change the tier" in page
+    assert "Change or hold the tier" in page
     response = form_post(
         client,
         f"/admin/members/{lin.id}/tier",

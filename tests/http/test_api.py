@@ -288,6 +288,7 @@ def test_the_till_looks_a_member_up_by_card_number(api, recorded, member):
         "tier": "member",
         "balance": 1234,
         "card_number": member.card_number,
+        "status": "active",
     }
 
 

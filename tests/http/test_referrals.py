@@ -365,9 +365,9 @@ def test_the_member_page_shows_who_referred_whom(client, login, referrer, create
     friend = create_member(name="Zhou Min")
     refer(friend, referrer)
     login(staff)
-    page = text(client.get(f"/admin/members/{friend.id}"))
+    page = text(client.get(f"/admin/members/{friend.id}/referrals"))
     assert "Invited by" in page and "Lin Mei" in page
-    page = text(client.get(f"/admin/members/{referrer.id}"))
+    page = text(client.get(f"/admin/members/{referrer.id}/referrals"))
     assert "Zhou Min" in page
 
 

@@ -42,6 +42,7 @@ def test_every_area_has_a_tab(client, login):
         "Moderation",
         "Cases",
         "Calls",
+        "Approvals",
     ]
 
 
@@ -51,6 +52,8 @@ def test_every_area_has_a_tab(client, login):
         ("/admin/", "Overview"),
         ("/admin/members", "Members"),
         ("/admin/members/{member_id}", "Members"),
+        ("/admin/members/{member_id}/ledger", "Members"),
+        ("/admin/approvals", "Approvals"),
         ("/admin/purchases", "Purchases"),
         ("/admin/purchases/new", "Purchases"),
         ("/admin/purchases/import", "Purchases"),

@@ -78,6 +78,22 @@ def staff_pages(story, member) -> list[str]:
         "/admin/members",
         "/admin/members?q=Lin",
         f"/admin/members/{member.id}",
+        *[
+            f"/admin/members/{member.id}/{tab}"
+            for tab in (
+                "tiers",
+                "ledger",
+                "purchases",
+                "vouchers",
+                "referrals",
+                "events",
+                "surveys",
+                "notes",
+            )
+        ],
+        f"/admin/members/{member.id}/purchases?page=2",
+        "/admin/members?tier=gold&sort=points&active=yes&joined_from=2026-01-01",
+        "/admin/approvals",
         "/admin/purchases",
         "/admin/purchases?q=nobody-at-all",
         f"/admin/purchases/{story['purchase'].id}",
@@ -167,6 +183,8 @@ def test_forms_shown_again_with_their_errors_are_valid(client, login, member, st
         ("member", "/purchases?before={purchase}", "purchase-list", "ol"),
         ("member", "/rewards?q=cleaning", "reward-results", "div"),
         ("admin", "/admin/members?q=Lin", "member-results", "div"),
+        ("admin", "/admin/members/{member}/ledger", "member-tab", "div"),
+        ("admin", "/admin/members/{member}/notes", "member-tab", "div"),
         ("admin", "/admin/purchases?q=SH01", "purchase-results", "div"),
     ],
 )
@@ -175,7 +193,7 @@ def test_the_fragments_htmx_swaps_in_are_valid(
 ):
     login(member if who == "member" else who)
     response = client.get(
-        path.format(purchase=story["purchase"].id),
+        path.format(purchase=story["purchase"].id, member=member.id),
         headers={"HX-Request": "true", "HX-Target": target},
     )
     assert response.status_code == 200

@@ -29,7 +29,7 @@ from portal.services.members.throttle import (
     note_failed_reauthentication,
 )
 from portal.services.messaging.mail import queue_mail, write_and_discard_mail
-from portal.services.programme.refusals import Conflict, Invalid
+from portal.services.programme.refusals import Conflict, Forbidden, Invalid
 from portal.services.referrals.attribution import Visitor, attribute_friend
 from portal.services.referrals.codes import find_referrer
 
@@ -367,13 +367,22 @@ def authenticate(email: str, password: str) -> Member | None:
     return check_password(find_member_by_email(email), password)
 
 
+class SignInBlocked(Forbidden):
+    """Staff blocked signing in to this account (told only to whoever knows its password)."""
+
+    code = "sign_in_blocked"
+
+
 def check_password(member: Member | None, password: str) -> Member | None:
     """The member when `password` is theirs and the account is open. Without a member it costs
-    the same time (a dummy hash is checked), so timing does not tell who has an account."""
+    the same time (a dummy hash is checked), so timing does not tell who has an account. The
+    right password of a blocked account raises SignInBlocked."""
     if not verify_password(member.password_hash if member else None, password):
         return None
     if member is None or not member.is_active:
         return None
+    if member.is_blocked:
+        raise SignInBlocked
     if needs_rehash(member.password_hash):
         member.password_hash = hash_password(password)
     return member

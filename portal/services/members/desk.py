@@ -7,19 +7,32 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timedelta
 from typing import Any, TypeVar
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import ColumnElement, func, or_, select
 
+from portal.clock import utcnow
 from portal.extensions import db
-from portal.models import LedgerEntry, Member, Purchase, Redemption, Referral, Tier, TierChange
+from portal.models import (
+    AuditEntry,
+    LedgerEntry,
+    Member,
+    MemberNote,
+    Purchase,
+    Redemption,
+    Referral,
+    Tier,
+    TierChange,
+)
+from portal.services.members.accounts import send_verification
 from portal.services.messaging.audit import record_audit
 from portal.services.messaging.notifications import notify_member
 from portal.services.points.ledger import credit_points, debit_points, lock_member
 from portal.services.points.tiers import TierProgress, all_tiers, change_tier, qualifying_spend
 from portal.services.points.tiers import tier_progress as progress_of
+from portal.services.programme.local_time import local_date, local_day_start
 from portal.services.programme.refusals import Conflict, Invalid
 from portal.services.referrals.overview import referrals_of_member
 
@@ -154,6 +167,7 @@ def adjust_points(
     lock_member(member)
     if balance_seen is not None and member.points_balance != balance_seen:
         raise BalanceChanged
+    balance_before = member.points_balance
     if points > 0:
         entry = credit_points(
             member, "adjust_credit", points, reason=reason, actor=staff, details={"by": staff.id}
@@ -189,33 +203,180 @@ def adjust_points(
         actor=staff,
         target=member,
         summary=f"{points:+,} points for {member.name}: {reason}",
-        details={"points": points, "reason": reason, "ledger_entry_id": entry.id},
+        details={
+            "points": points,
+            "reason": reason,
+            "ledger_entry_id": entry.id,
+            "before": {"points_balance": balance_before},
+            "after": {"points_balance": member.points_balance},
+        },
     )
     logger.info("points of %r adjusted by %r: %+d", member, staff, points)
     return entry
 
 
-def set_tier_by_hand(member: Member, tier: Tier, *, reason: str, admin: Member) -> TierChange:
+class OverrideDateInvalid(Invalid):
+    """An override holds until a day after today (and within `MAX_OVERRIDE_DAYS`)."""
+
+    code = "override_date_invalid"
+
+
+MAX_OVERRIDE_DAYS = 3 * 366
+
+
+def set_tier_by_hand(
+    member: Member,
+    tier: Tier,
+    *,
+    reason: str,
+    admin: Member,
+    until: date | None = None,
+    now: datetime | None = None,
+) -> TierChange | None:
     """An admin moves a member to a tier (kept `tier_keep_months` like any tier reached);
-    recorded as a "staff" tier change, notified and audited."""
+    recorded as a "staff" tier change, notified and audited. With `until` (a date in the
+    programme's zone) the tier is an override: it holds through that day, neither raised by
+    purchases nor lowered by the evaluation, and the evaluation takes over the day after. An
+    override of the tier the member already holds only fixes it until then."""
+    now = now or utcnow()
     lock_member(member)
-    db.session.refresh(member, attribute_names=["tier_code"])
-    before = member.tier_code
-    if tier.code == before:
-        raise ValueError("the member already has this tier")
-    change = change_tier(
-        member,
-        tier,
-        reason="staff",
-        spend=qualifying_spend(member),
-        actor=admin,
-        note=reason,
+    db.session.refresh(
+        member, attribute_names=["tier_code", "tier_kept_until", "tier_override_until"]
     )
+    before = {
+        "tier": member.tier_code,
+        "kept_until": member.tier_kept_until.isoformat() if member.tier_kept_until else None,
+        "override_until": (
+            member.tier_override_until.isoformat() if member.tier_override_until else None
+        ),
+    }
+    override_ends = None
+    if until is not None:
+        today = local_date(now)
+        if until <= today or (until - today).days > MAX_OVERRIDE_DAYS:
+            raise OverrideDateInvalid(max_days=MAX_OVERRIDE_DAYS)
+        override_ends = local_day_start(until + timedelta(days=1))
+    elif tier.code == member.tier_code:
+        raise ValueError("the member already has this tier")
+    change = None
+    if tier.code != member.tier_code:
+        change = change_tier(
+            member,
+            tier,
+            reason="staff",
+            spend=qualifying_spend(member, now=now),
+            now=now,
+            actor=admin,
+            note=reason,
+        )
+    if override_ends is not None:
+        member.tier_override_until = override_ends
+        member.tier_kept_until = override_ends
+        if change is not None:
+            change.kept_until = override_ends
+    else:
+        member.tier_override_until = None
+    db.session.flush()
+    after = {
+        "tier": tier.code,
+        "kept_until": member.tier_kept_until.isoformat() if member.tier_kept_until else None,
+        "override_until": override_ends.isoformat() if override_ends else None,
+    }
+    until_text = f" until {until.isoformat()}" if until else ""
     record_audit(
         "member.tier_change",
         actor=admin,
         target=member,
-        summary=f"Tier of {member.name} changed from {before} to {tier.code}: {reason}",
-        details={"from": before, "to": tier.code, "reason": reason, "tier_change_id": change.id},
+        summary=(
+            f"Tier of {member.name} changed from {before['tier']} to {tier.code}"
+            f"{until_text}: {reason}"
+        ),
+        details={
+            "from": before["tier"],
+            "to": tier.code,
+            "until": until.isoformat() if until else None,
+            "reason": reason,
+            "tier_change_id": change.id if change is not None else None,
+            "before": before,
+            "after": after,
+        },
     )
+    logger.info("tier of %r set to %s%s by %r", member, tier.code, until_text, admin)
     return change
+
+
+# -- the verification mail -------------------------------------------------------------------
+
+RESEND_EVERY = timedelta(minutes=10)
+
+
+class AlreadyVerified(Invalid):
+    """The member's email is already confirmed."""
+
+    code = "already_verified"
+
+
+class ResentRecently(Conflict):
+    """A verification mail was resent a moment ago; `values["minutes"]` until the next."""
+
+    code = "resent_recently"
+
+
+def resend_verification(member: Member, *, staff: Member, now: datetime | None = None) -> None:
+    """Mail the member a new confirmation link (the one registration sends), at most once in
+    ten minutes per member, for an address not yet confirmed."""
+    now = now or utcnow()
+    if member.email_verified or member.deactivated_at is not None:
+        raise AlreadyVerified
+    last = db.session.scalar(
+        select(AuditEntry.created_at)
+        .where(
+            AuditEntry.target_type == Member.__tablename__,
+            AuditEntry.target_id == member.id,
+            AuditEntry.action == "member.verification_resend",
+        )
+        .order_by(AuditEntry.id.desc())
+        .limit(1)
+    )
+    if last is not None:
+        if now - last < RESEND_EVERY:
+            wait = RESEND_EVERY - (now - last)
+            raise ResentRecently(minutes=max(1, -(-int(wait.total_seconds()) // 60)))
+    send_verification(member, member.email)
+    record_audit(
+        "member.verification_resend",
+        actor=staff,
+        target=member,
+        summary=f"Verification mail resent to {member.name}",
+        details={"before": {"email_verified": False}, "after": {"mail": "verify_email"}},
+    )
+    logger.info("verification mail of %r resent by %r", member, staff)
+
+
+# -- notes -----------------------------------------------------------------------------------
+
+NOTE_LENGTH = 1000
+
+
+class NoteEmpty(Invalid):
+    code = "note_empty"
+
+
+def add_note(member: Member, text: str, *, author: Member) -> MemberNote:
+    """Staff write down what others should know about the member; notes are never edited or
+    deleted (a correction is a new note)."""
+    text = (text or "").strip()
+    if not text:
+        raise NoteEmpty
+    note = MemberNote(member_id=member.id, author_id=author.id, text=text[:NOTE_LENGTH])
+    db.session.add(note)
+    db.session.flush()
+    record_audit(
+        "member.note",
+        actor=author,
+        target=member,
+        summary=f"Note about {member.name}",
+        details={"note_id": note.id, "before": None, "after": {"text": note.text}},
+    )
+    logger.info("note %d about %r by %r", note.id, member, author)
+    return note

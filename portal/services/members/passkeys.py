@@ -255,6 +255,9 @@ def member_for_passkey(
     if changed_rows(moved) != 1:
         raise PasskeyRefused(code="passkey_replayed")
     db.session.refresh(passkey)
+    if passkey.member.is_blocked:
+        logger.info("passkey sign-in of the blocked %r refused", passkey.member)
+        raise PasskeyRefused(code="sign_in_blocked")
     return passkey.member
 
 

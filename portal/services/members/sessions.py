@@ -64,6 +64,7 @@ def is_live(login_session: LoginSession, *, now: datetime | None = None) -> bool
     return (
         login_session.revoked_at is None
         and login_session.member.is_active
+        and not login_session.member.is_blocked
         and now < ends_at(login_session)
     )
 

@@ -4,7 +4,8 @@
 A purchase that makes the spend reach a higher tier upgrades the member at once. A reached tier
 is kept `tier_keep_months` (12); then the periodic evaluation moves the member to the tier their
 spend qualifies for, at most one level down per evaluation. Every move is a TierChange row and a
-notification."""
+notification. An admin's override (members.tier_override_until) holds the tier as it is, against
+upgrades and the evaluation alike, until it ends; the evaluation then takes over."""
 
 from __future__ import annotations
 
@@ -307,11 +308,19 @@ def change_tier(
     return change
 
 
+def override_holds(member: Member, now: datetime) -> bool:
+    """Whether an admin's override fixes the member's tier at `now` (neither raised nor
+    lowered until it ends)."""
+    return member.tier_override_until is not None and member.tier_override_until > now
+
+
 def upgrade_after_purchase(
     member: Member, purchase: Purchase | None = None, *, now: datetime | None = None
 ) -> TierChange | None:
     """Upgrade at once when the member's qualifying spend now reaches a higher tier."""
     now = now or utcnow()
+    if override_holds(member, now):
+        return None
     tiers = all_tiers()
     spend = qualifying_spend(member, now=now)
     reached = tier_for_spend(spend, tiers)
@@ -327,7 +336,11 @@ def evaluate_member_tier(member: Member, *, now: datetime | None = None) -> Tier
     `tier_keep_months`. Does nothing before the date, so it is safe to repeat."""
     now = now or utcnow()
     lock_member(member)
-    db.session.refresh(member, attribute_names=["tier_code", "tier_kept_until"])
+    db.session.refresh(
+        member, attribute_names=["tier_code", "tier_kept_until", "tier_override_until"]
+    )
+    if override_holds(member, now):
+        return None
     tiers = all_tiers()
     current = next((t for t in tiers if t.code == member.tier_code), tiers[0])
     if current.rank == tiers[0].rank:
@@ -355,6 +368,7 @@ def members_due_for_evaluation(now: datetime) -> list[int]:
             .where(
                 Member.tier_code != lowest.code,
                 or_(Member.tier_kept_until.is_(None), Member.tier_kept_until <= now),
+                or_(Member.tier_override_until.is_(None), Member.tier_override_until <= now),
             )
             .order_by(Member.id)
         )

@@ -71,6 +71,10 @@ class ProgrammeSettings:
     call_care_months: int = 3
     call_courtesy_per_year: int = 3
     call_courtesy_gap_days: int = 120
+    # Points staff may adjust by hand at once (either way); above it an admin approves. The
+    # admins' limit is the most any single adjustment may be.
+    points_adjust_staff_limit: int = 500
+    points_adjust_admin_limit: int = 5000
 
 
 DEFAULTS = ProgrammeSettings()
@@ -201,6 +205,8 @@ RANGES: dict[str, tuple[int, int]] = {
     "call_care_months": (1, 24),
     "call_courtesy_per_year": (0, 12),
     "call_courtesy_gap_days": (30, 365),
+    "points_adjust_staff_limit": (0, 100_000),
+    "points_adjust_admin_limit": (1, 1_000_000),
 }
 DEFAULT_RANGE = (0, 1_000_000)
 # Settings the admin page shows but does not change: another currency would turn every stored
@@ -247,6 +253,11 @@ def _problems(values: ProgrammeSettings) -> dict[str, Any]:
         if values.staff_session_idle_minutes > values.staff_session_max_hours * 60:
             errors["staff_session_idle_minutes"] = _l(
                 "A session cannot stay unused longer than it may last at all."
+            )
+    if "points_adjust_staff_limit" not in errors and "points_adjust_admin_limit" not in errors:
+        if values.points_adjust_staff_limit > values.points_adjust_admin_limit:
+            errors["points_adjust_staff_limit"] = _l(
+                "Staff cannot adjust more points at once than admins may."
             )
     return errors
 

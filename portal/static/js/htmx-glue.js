@@ -61,4 +61,12 @@
     message.textContent = area.dataset.networkError;
     area.replaceChildren(message);
   });
+
+  // A row of tabs that scrolls sideways on a phone (a member's page) shows its current tab.
+  function revealCurrentTab() {
+    var current = document.querySelector(".member-tabs [aria-current=page]");
+    if (current) current.scrollIntoView({ block: "nearest", inline: "nearest" });
+  }
+  document.addEventListener("DOMContentLoaded", revealCurrentTab);
+  document.addEventListener("htmx:afterSettle", revealCurrentTab);
 })();
