@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import random
 from datetime import datetime, timedelta
+from functools import partial
 from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
 from portal.clock import utcnow
-from portal.demo.community_events import schedule_events
 from portal.demo.people import Person
 from portal.extensions import db
 from portal.models import Member, Purchase, ReferralLinkOpen, Survey, SurveyInvitation
@@ -25,7 +25,7 @@ from portal.services.surveys.invitations import find_waiting
 from portal.services.surveys.moderation import moderate_answer, reply_to_answer
 
 if TYPE_CHECKING:
-    from portal.demo.programme import Programme
+    from portal.demo.timeline import Club
     from portal.models import SurveyAnswer
 
 # what each mood gives: NPS range, CSAT range
@@ -85,8 +85,8 @@ def _band(score: int, kind: str) -> str:
 
 
 class Community:
-    def __init__(self, programme: Programme):
-        self.programme = programme
+    def __init__(self, club: Club):
+        self.programme = club
         self.visit: Survey | None = None
         self.purchase_survey: Survey | None = None
 
@@ -104,10 +104,9 @@ class Community:
                 visit = rng.choice(person.purchases)
                 self.programme.later(
                     visit.when + timedelta(hours=rng.uniform(3, 60)),
-                    lambda p=person, r=rng: self.answer_visit(p, r),
+                    partial(self.answer_visit, person, rng),
                 )
             self._link_opens(person, rng)
-        schedule_events(self.programme)
 
     # -- referrals ---------------------------------------------------------------------------
 
@@ -144,9 +143,10 @@ class Community:
         for n in range(rng.randint(1, 5)):
             when = person.joined_at + timedelta(days=rng.uniform(10, 900))
             device = f"demo-crowd-browser-{person.index}-{n}"
-            self.programme.later(
-                when, lambda p=person, d=device: self.open_link(self.programme.members[p.index], d)
-            )
+            self.programme.later(when, partial(self._open_own_link, person, device))
+
+    def _open_own_link(self, person: Person, device: str) -> None:
+        self.open_link(self.programme.members[person.index], device)
 
     # -- surveys -----------------------------------------------------------------------------
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import random
 from datetime import datetime, timedelta
+from functools import partial
 from typing import TYPE_CHECKING
 
 from sqlalchemy import select
@@ -22,7 +23,7 @@ from portal.services.programme.local_time import local_date, local_day_start
 
 if TYPE_CHECKING:
     from portal.demo.people import Person
-    from portal.demo.programme import Programme
+    from portal.demo.timeline import Club as Programme
 
 BOUTIQUES = {
     "SH01": (
@@ -94,7 +95,7 @@ def schedule_events(programme: Programme) -> None:
         return
     for values in PAST_EVENTS:
         starts = _start(programme.now, values[0], values[2])
-        programme.later(starts - timedelta(days=45), lambda v=values: _create(programme, v))
+        programme.later(starts - timedelta(days=45), partial(_create, programme, values))
     upcoming = [e["title"] for e in DEMO_EVENTS if e["capacity"] >= 10]
     programme.later(
         programme.now - timedelta(days=5), lambda: _answer_upcoming(programme, upcoming)
@@ -134,16 +135,18 @@ def _create(programme: Programme, values: tuple) -> None:
         staff=staff,
     )
     rng = random.Random(days_ago)
+    # Members of the club by the time the invitations close (some join meanwhile).
     joined = [
         p
         for p in programme.people
-        if p.index in programme.members and p.profile not in ("browser", "new")
+        if p.joined_at < starts - timedelta(days=3) and p.profile != "browser"
     ]
     # A full house (and a waitlist) when the club is large enough; a third of a small one.
-    wanted = min(len(joined), len(joined) // 3 + 2, int(capacity * rng.uniform(0.55, 1.25)))
+    wanted = min(len(joined), len(joined) // 3 + 2, int(capacity * rng.uniform(0.35, 0.85)))
     for person in rng.sample(joined, wanted):
-        when = event.created_at + timedelta(days=rng.uniform(1, 43))
-        programme.later(when, lambda p=person, r=rng: _answer(programme, event, p, r))
+        when = max(event.created_at, person.joined_at) + timedelta(days=rng.uniform(0.5, 43))
+        when = min(when, starts - timedelta(days=1, hours=2))
+        programme.later(when, partial(_answer, programme, event, person, rng))
     if title == CANCELLED:
         programme.later(starts - timedelta(days=2), lambda: cancel_event(event, staff=staff))
         return
@@ -151,8 +154,8 @@ def _create(programme: Programme, values: tuple) -> None:
 
 
 def _answer(programme: Programme, event: Event, person: Person, rng: random.Random) -> None:
-    member = programme.members[person.index]
-    if event.is_cancelled:
+    member = programme.members.get(person.index)
+    if member is None or event.is_cancelled:
         return
     guests = rng.randint(0, event.max_guests)
     try:

@@ -124,7 +124,7 @@ def _profiles(count: int) -> list[str]:
 def _name(rng: random.Random, locale: str) -> tuple[str, str]:
     """(display name, email local part)."""
     if locale == "en" and rng.random() < 0.5:
-        first, last = rng.choice(WESTERN)
+        first, last = rng.choice([n for n in WESTERN if n != ("Sophie", "Laurent")])
         return f"{first} {last}", f"{first}.{last}".lower()
     family, family_zh = rng.choice(FAMILY)
     given, given_zh = rng.choice(GIVEN)
@@ -227,6 +227,12 @@ def plan_crowd(count: int, now: datetime, zone: tzinfo) -> list[Person]:
         for when in _purchase_times(rng, joined, end, rate, first_at_join, zone):
             store = home if rng.random() < 0.75 else rng.choice([s for s, _w in HOME_STORES])
             person.purchases.append(PlannedPurchase(when, store, _basket(rng, bands)))
+        if profile == "champion":  # and a high jewellery piece every year, near the anniversary
+            anniversary = joined + timedelta(days=300)
+            while anniversary < end:
+                sku, item, price = rng.choice(PIECES[3])
+                person.purchases.append(PlannedPurchase(anniversary, home, [(sku, item, 1, price)]))
+                anniversary += timedelta(days=rng.uniform(330, 400))
         if profile == "browser" and rng.random() < 0.5:
             when = joined + timedelta(days=rng.uniform(5, 60))
             if when < end:

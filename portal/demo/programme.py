@@ -10,17 +10,18 @@ Referrals, events and survey answers of the same crowd are in community.py.
 from __future__ import annotations
 
 import random
-from datetime import datetime, timedelta
+from datetime import timedelta
 from functools import partial
 
 from sqlalchemy import select, update
 
 from portal.clock import utcnow
 from portal.demo.community import Community
+from portal.demo.community_events import schedule_events
 from portal.demo.people import HISTORY_DAYS, Person, PlannedPurchase, plan_crowd
 from portal.demo.purchases import STORES
 from portal.demo.rewards import DEMO_REWARDS
-from portal.demo.timeline import Timeline, quiet_services
+from portal.demo.timeline import Club, quiet_services
 from portal.extensions import db
 from portal.models import Member, OutboxMessage, Purchase, Redemption, Reward
 from portal.services.members.accounts import create_member, find_member_by_email
@@ -50,16 +51,18 @@ CANCEL_REASONS = [
 
 
 class Programme:
-    def __init__(self, people: list[Person], now: datetime):
-        self.people = people
-        self.now = now
-        self.timeline = Timeline()
-        self.members: dict[int, Member] = {}
-        self.staff = find_member_by_email("staff@example.com")
+    def __init__(self, club: Club):
+        self.club = club
+        self.people = club.people
+        self.now = club.now
+        self.timeline = club.timeline
+        self.members = club.members
+        self.staff = club.staff
+        self.later = club.later
         self.receipts = FIRST_RECEIPT
         self.redemptions = 0
         self.catalogue: list[Reward] | None = None
-        self.community = Community(self)
+        self.community = Community(club)
 
     # -- joining and shopping ----------------------------------------------------------------
 
@@ -70,6 +73,7 @@ class Programme:
             for planned in person.purchases:
                 self.timeline.at(planned.when, partial(self.buy, person, planned))
         self.community.schedule()
+        schedule_events(self.club)
         start = self.now - timedelta(days=HISTORY_DAYS)
         self.timeline.nightly_jobs(start, self.now)
 
@@ -114,11 +118,6 @@ class Programme:
             when = planned.when + timedelta(days=rng.uniform(0.2, 40))
             self.later(when, lambda: self.spend_points(member, rng))
         self.community.after_purchase(person, member, purchase, rng)
-
-    def later(self, when: datetime, step: object) -> None:
-        """A step of the past only: what would happen after today is left out."""
-        if when < self.now - timedelta(minutes=30):
-            self.timeline.at(when, step)  # type: ignore[arg-type]
 
     def _plan_return(
         self, purchase: Purchase, planned: PlannedPurchase, rng: random.Random
@@ -213,7 +212,7 @@ def seed_programme(count: int) -> list[str]:
     people = plan_crowd(count, now, programme_zone())
     if find_member_by_email(people[0].email) is not None:
         return ["programme: the members' history is there already"]
-    programme = Programme(people, now)
+    programme = Programme(Club(people, now))
     programme.schedule()
     programme.run()
     ids = [member.id for member in programme.members.values()]

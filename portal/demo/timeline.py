@@ -12,8 +12,11 @@ from contextlib import contextmanager
 from datetime import datetime, time, timedelta
 
 from portal.clock import moved_to
+from portal.demo.people import Person
 from portal.extensions import db
 from portal.jobs import periodic_jobs
+from portal.models import Member
+from portal.services.members.accounts import find_member_by_email
 from portal.services.programme.local_time import local_date, programme_zone
 
 # Jobs that only make sense on a real server: mail is marked sent by programme.py instead, and
@@ -63,6 +66,23 @@ class Timeline:
             self.run_jobs()  # and once more today, so the books are up to date
         db.session.flush()
         return done
+
+
+class Club:
+    """What the parts of the crowd's history share: the plan, the members made of it so far,
+    the staff member at the desk, today, and the timeline of what is still to happen."""
+
+    def __init__(self, people: list[Person], now: datetime):
+        self.people = people
+        self.now = now
+        self.timeline = Timeline()
+        self.members: dict[int, Member] = {}
+        self.staff = find_member_by_email("staff@example.com")
+
+    def later(self, when: datetime, step: Callable[[], object]) -> None:
+        """A step of the past only: what would happen after today is left out."""
+        if when < self.now - timedelta(minutes=30):
+            self.timeline.at(when, step)
 
 
 @contextmanager
