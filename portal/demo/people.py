@@ -199,14 +199,18 @@ def plan_crowd(count: int, now: datetime, zone: tzinfo) -> list[Person]:
         if profile == "new":
             joined = now - timedelta(days=rng.uniform(2, 88))
         else:
-            # more joined in the club's first year, when it was launched in every boutique
-            joined = start + timedelta(days=min(rng.triangular(0, HISTORY_DAYS, 200), 1000))
+            # founding members signed up at the launch in every boutique; more in the first year
+            founding = rng.random() < 0.18
+            days = rng.uniform(0, 60) if founding else rng.triangular(0, HISTORY_DAYS, 200)
+            joined = start + timedelta(days=min(days, 1000))
         if profile == "lapsed":
             end = now - timedelta(days=rng.uniform(190, 560))
             joined = min(joined, end - timedelta(days=rng.uniform(150, 400)))
             joined = max(joined, start + timedelta(days=1))
         else:
             end = now - timedelta(hours=2)
+        if index == 0:  # the club's first patron, there from the launch
+            joined = start + timedelta(days=10)
         joined = joined.replace(hour=rng.randint(3, 11), minute=rng.randint(0, 59))
         rate, bands = rates[profile]
         home = rng.choices([s for s, _w in HOME_STORES], weights=[w for _s, w in HOME_STORES])[0]
@@ -233,6 +237,10 @@ def plan_crowd(count: int, now: datetime, zone: tzinfo) -> list[Person]:
                 sku, item, price = rng.choice(PIECES[3])
                 person.purchases.append(PlannedPurchase(anniversary, home, [(sku, item, 1, price)]))
                 anniversary += timedelta(days=rng.uniform(330, 400))
+        if index == 0:  # who keeps Diamond with this year's pieces, whatever the draws
+            for days_ago, (sku, item, price) in zip((150, 75, 30), PIECES[3], strict=True):
+                when = (now - timedelta(days=days_ago)).replace(hour=7, minute=15)
+                person.purchases.append(PlannedPurchase(when, home, [(sku, item, 1, price)]))
         if profile == "browser" and rng.random() < 0.5:
             when = joined + timedelta(days=rng.uniform(5, 60))
             if when < end:
@@ -243,18 +251,27 @@ def plan_crowd(count: int, now: datetime, zone: tzinfo) -> list[Person]:
 
 
 def _link_friends(rng: random.Random, people: list[Person]) -> None:
-    """About one in eight came through a friend's link: a member who joined before them."""
+    """One in seven came through a friend's link: a regular who joined before them. Most of
+    them buy something within weeks (the friend's bonus), some never do."""
     sharers = [p for p in people if p.profile in ("champion", "loyal", "regular")]
     referred: dict[int, int] = {}
-    for person in sorted(people, key=lambda p: p.joined_at):
-        if rng.random() > 0.14:
+    for turn, person in enumerate(sorted(people, key=lambda p: p.joined_at)):
+        if turn % 7 != 3 or person.index == 0:
             continue
         earlier = [
             s
             for s in sharers
             if s.joined_at < person.joined_at - timedelta(days=30) and referred.get(s.index, 0) < 3
         ]
-        if earlier:
-            referrer = rng.choice(earlier)
-            person.referrer = referrer.index
-            referred[referrer.index] = referred.get(referrer.index, 0) + 1
+        if not earlier:
+            continue
+        referrer = rng.choice(earlier)
+        person.referrer = referrer.index
+        referred[referrer.index] = referred.get(referrer.index, 0) + 1
+        soon = person.joined_at + timedelta(days=60)
+        if rng.random() < 0.75 and not any(p.when < soon for p in person.purchases):
+            when = person.joined_at + timedelta(days=rng.uniform(1, 40), hours=1)
+            sku, item, price = rng.choice(PIECES[1])
+            person.purchases.append(
+                PlannedPurchase(when, person.home_store, [(sku, item, 1, price)])
+            )

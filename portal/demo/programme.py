@@ -61,6 +61,7 @@ class Programme:
         self.later = club.later
         self.receipts = FIRST_RECEIPT
         self.redemptions = 0
+        self.returns = 0
         self.catalogue: list[Reward] | None = None
         self.community = Community(club)
 
@@ -112,7 +113,9 @@ class Programme:
             recorded_by=self.staff if planned.store != "WEB" else None,
         )
         rng = random.Random(purchase.id * 31 + person.index)
-        if self.receipts % RETURN_EVERY == 7:  # one receipt in sixteen comes back, in part or all
+        if (
+            self.receipts % RETURN_EVERY == 7 and person.index > 0
+        ):  # one receipt in sixteen comes back, in part or all
             self._plan_return(purchase, planned, rng)
         if rng.random() < 0.4:
             when = planned.when + timedelta(days=rng.uniform(0.2, 40))
@@ -123,13 +126,14 @@ class Programme:
         self, purchase: Purchase, planned: PlannedPurchase, rng: random.Random
     ) -> None:
         whole = purchase.amount
-        if len(planned.lines) > 1:
+        self.returns += 1
+        if self.returns % 2:
+            amount = whole  # every other return takes it all back
+        elif len(planned.lines) > 1:
             _sku, _name, quantity, price = planned.lines[-1]
             amount = quantity * price * 100  # the small piece bought with it
         elif planned.lines[0][2] > 1:
             amount = planned.lines[0][3] * 100  # one of two
-        elif self.receipts % (2 * RETURN_EVERY) < RETURN_EVERY:
-            amount = whole
         else:
             amount = whole * rng.choice([30, 40, 50]) // 100  # a stone replaced, part refunded
         reason = rng.choice(RETURN_REASONS)
