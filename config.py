@@ -127,6 +127,8 @@ class TestingConfig(Config):
     MAIL_DELIVERY = "inline"
     MAIL_SERVER = ""
     PORTAL_BASE_URL = "http://portal.test"
+    # `seed-demo` in the tests: a small crowd around the named demo accounts (300 elsewhere).
+    DEMO_GENERATED_MEMBERS = 24
     # Cheap hashes keep the suite fast; the rules around them are the same.
     ARGON2_PARAMETERS = {"time_cost": 1, "memory_cost": 1024, "parallelism": 1}
 

@@ -13,18 +13,27 @@ from portal.models.purchases import API_SCOPES
 def register_commands(app: Flask) -> None:
     @app.cli.command("seed-demo")
     @click.option("--if-empty", is_flag=True, help="Do nothing when the database has members.")
-    def seed_demo_command(if_empty: bool) -> None:
-        """Load the demo programme (idempotent): accounts, history, catalogue."""
+    @click.option(
+        "--members",
+        type=click.IntRange(min=0, max=5000),
+        default=None,
+        help="How many generated members live around the named ones (default 300).",
+    )
+    def seed_demo_command(if_empty: bool, members: int | None) -> None:
+        """Load the demo programme (idempotent): accounts, history, catalogue, and a few hundred
+        members with three years of purchases, points, referrals, events and surveys."""
         from sqlalchemy import func, select
 
-        from portal.demo import seed_demo
+        from portal.demo import GENERATED_MEMBERS, seed_demo
         from portal.models import Member
 
         if if_empty and db.session.scalar(select(func.count(Member.id))):
             click.echo("The database already has members; demo data not loaded.")
             return
         with writing_transactions():
-            summary = seed_demo()
+            if members is None:
+                members = app.config.get("DEMO_GENERATED_MEMBERS", GENERATED_MEMBERS)
+            summary = seed_demo(generated_members=members)
             db.session.commit()
         for line in summary:
             click.echo(line)

@@ -260,13 +260,15 @@ def seed_rewards() -> list[str]:
         if db.session.scalar(select(Reward.id).where(Reward.name == values["name"])):
             continue
         values = dict(values)
-        popularity = values.pop("popularity")
+        # How often it is chosen by the generated members (programme.py), whose redemptions
+        # then make the count: it starts from none.
+        values.pop("popularity")
         opens_in_days = values.pop("opens_in_days", None)
         reward = Reward(
             **values,
             active=True,
-            redemption_count=popularity,
-            created_at=now - timedelta(days=200 - index * 10),
+            redemption_count=0,
+            created_at=now - timedelta(days=1100 - index * 10),
             active_from=now + timedelta(days=opens_in_days) if opens_in_days else None,
         )
         db.session.add(reward)

@@ -21,6 +21,7 @@ from portal.services.surveys.invitations import find_waiting, invite_after_purch
 from portal.services.surveys.moderation import moderate_answer, reply_to_answer
 
 VISIT_TITLE = "Tell us about your visit"
+SURVEYS_SINCE_DAYS = 1000
 
 # (days ago, NPS, comment, quote as, moderation, hide reason)
 VISIT_ANSWERS = [
@@ -124,7 +125,7 @@ def seed_surveys() -> list[str]:
     if db.session.scalar(select(Survey.id).where(Survey.title == VISIT_TITLE).limit(1)):
         return ["surveys: already there"]
     now = utcnow()
-    with moved_to(now - timedelta(days=60)):
+    with moved_to(now - timedelta(days=SURVEYS_SINCE_DAYS)):  # since the club's first year
         visit = _visit_survey(staff)
         purchase_survey = _purchase_survey(staff)
     members = list(

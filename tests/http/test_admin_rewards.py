@@ -391,4 +391,4 @@ def test_the_demo_catalogue_is_idempotent_and_complete(app, runner):
         assert SHIPPED_IMAGE.match(reward.image)
         assert os.path.exists(os.path.join(folder, reward.image)), reward.image
     statuses = set(db.session.scalars(select(Redemption.status)))
-    assert statuses == {"issued", "fulfilled"}
+    assert statuses == {"issued", "fulfilled", "cancelled", "expired"}

@@ -92,7 +92,8 @@ def create_member(
     *,
     name: str,
     email: str,
-    password: str,
+    password: str | None = None,
+    password_hash: str | None = None,
     role: str = "member",
     phone: str | None = None,
     birthday: date | None = None,
@@ -101,13 +102,18 @@ def create_member(
     referred_by: Member | None = None,
     verified: bool = False,
 ) -> Member:
-    """Insert a member with a fresh card number and referral code (retried on the rare clash)."""
+    """Insert a member with a fresh card number and referral code (retried on the rare clash).
+    Give the `password`, or its `password_hash` computed once for many accounts (the demo's
+    generated members share one: argon2 is slow on purpose)."""
+    if (password is None) == (password_hash is None):
+        raise ValueError("give a password or its hash")
+    password_hash = password_hash or hash_password(password or "")
     now = utcnow()
     for _attempt in range(5):
         member = Member(
             name=name.strip(),
             email=normalise_email(email),
-            password_hash=hash_password(password),
+            password_hash=password_hash,
             role=role,
             phone=phone or None,
             birthday=birthday,
