@@ -230,6 +230,15 @@ def idempotency_key_in(html: str) -> str:
     return match.group(1)
 
 
+def staff_actions_count():
+    """A count of the audit rows other than signing in (each `login` writes one)."""
+    from sqlalchemy import func, select
+
+    from portal.models import AuditEntry
+
+    return select(func.count(AuditEntry.id)).where(AuditEntry.action.not_like("auth.%"))
+
+
 def form_post(client, url: str, data: dict | None = None, *, token_from: str = "/login", **kwargs):
     """POST a form the way a browser does: with the CSRF token of a page it loaded."""
     token = csrf_token_from(

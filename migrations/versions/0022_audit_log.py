@@ -4,14 +4,16 @@ Revision ID: 0022
 Revises: 0013
 Create Date: 2026-12-02 14:45:00
 
-Composite indexes for the audit page's readings, newest first by (created_at, id): the whole
-log, one actor, one record and one action; they replace the single-column indexes on
+The member each row concerns (a column, filled for the older rows whose target was a member),
+and composite indexes for the audit page's readings, newest first by (created_at, id): the whole
+log, one actor, one member, one record and one action; they replace the single-column indexes on
 created_at, action and (target_type, target_id), which they cover. Triggers then refuse any
 UPDATE or DELETE of a row (PostgreSQL: a trigger function raising an exception; SQLite:
 BEFORE UPDATE / DELETE triggers with RAISE(ABORT)). Building the indexes reads the table once;
 on PostgreSQL a large log may prefer CREATE INDEX CONCURRENTLY by hand first (same names).
 """
 
+import sqlalchemy as sa
 from alembic import op
 
 revision = "0022"
@@ -63,6 +65,12 @@ def drop_immutability_triggers():
 
 
 def upgrade():
+    op.add_column("audit_entries", sa.Column("member_id", sa.Integer(), nullable=True))
+    # Rows written before: the member is known where the target was one.
+    op.execute("UPDATE audit_entries SET member_id = target_id WHERE target_type = 'members'")
+    op.create_index(
+        "ix_audit_entries_member_created", "audit_entries", ["member_id", "created_at", "id"]
+    )
     op.create_index("ix_audit_entries_created_at_id", "audit_entries", ["created_at", "id"])
     op.create_index(
         "ix_audit_entries_actor_created", "audit_entries", ["actor_id", "created_at", "id"]
@@ -90,3 +98,6 @@ def downgrade():
     op.drop_index("ix_audit_entries_target_created", table_name="audit_entries")
     op.drop_index("ix_audit_entries_actor_created", table_name="audit_entries")
     op.drop_index("ix_audit_entries_created_at_id", table_name="audit_entries")
+    op.drop_index("ix_audit_entries_member_created", table_name="audit_entries")
+    with op.batch_alter_table("audit_entries") as batch:
+        batch.drop_column("member_id")

@@ -38,6 +38,7 @@ class AuditEntry(Model):
         Index("ix_audit_entries_created_at_id", "created_at", "id"),
         Index("ix_audit_entries_actor_created", "actor_id", "created_at", "id"),
         Index("ix_audit_entries_target_created", "target_type", "target_id", "created_at", "id"),
+        Index("ix_audit_entries_member_created", "member_id", "created_at", "id"),
         Index("ix_audit_entries_action_created", "action", "created_at", "id"),
     )
 
@@ -46,6 +47,10 @@ class AuditEntry(Model):
     action: Mapped[str] = mapped_column(String(64))
     target_type: Mapped[str | None] = mapped_column(String(32))
     target_id: Mapped[int | None] = mapped_column()
+    # The member the action concerns (the target itself, or the member of the purchase, voucher,
+    # answer... acted on), so "everything about this member" is one indexed reading. No foreign
+    # key: the log outlives and never waits on the rows it tells about.
+    member_id: Mapped[int | None] = mapped_column()
     summary: Mapped[str] = mapped_column(Text, default="")
     details: Mapped[dict | None] = mapped_column(JSON)
     ip_address: Mapped[str | None] = mapped_column(String(45))

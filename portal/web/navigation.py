@@ -95,6 +95,7 @@ ADMIN_NAV = [
     AdminNavItem("admin.surveys", _l("Surveys")),
     AdminNavItem("admin.moderation", _l("Moderation")),
     AdminNavItem("admin.cases", _l("Cases"), badge=overdue_count, badge_label=_l("overdue")),
+    AdminNavItem("admin.audit", _l("Audit log")),
     AdminNavItem("admin.settings", _l("Settings"), admin_only=True),
 ]
 

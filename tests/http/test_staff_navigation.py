@@ -41,6 +41,7 @@ def test_every_area_has_a_tab(client, login):
         "Surveys",
         "Moderation",
         "Cases",
+        "Audit log",
     ]
 
 
@@ -59,6 +60,7 @@ def test_every_area_has_a_tab(client, login):
         ("/admin/redemptions", "Vouchers"),
         ("/admin/events", "Events"),
         ("/admin/events/new", "Events"),
+        ("/admin/audit", "Audit log"),
     ],
 )
 def test_the_tab_of_the_pages_area_is_current(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from portal.routes.admin import (  # noqa: F401 (views)
+    audit,
     cases,
     events,
     home,

@@ -28,6 +28,7 @@ from portal.services.members.throttle import (
     check_reauthentication_allowed,
     note_failed_reauthentication,
 )
+from portal.services.messaging.audit import record_audit
 from portal.services.messaging.mail import queue_mail, write_and_discard_mail
 from portal.services.programme.refusals import Conflict, Invalid
 from portal.services.referrals.attribution import Visitor, attribute_friend
@@ -323,6 +324,7 @@ def reset_password(token: str, new_password: str) -> Member:
         member.email_verified_at = utcnow()  # following the link proves the address
     end_all_sessions(member)
     queue_mail(member.email, "password_changed", member=member)
+    record_audit("account.password_reset", actor=member, target=member, summary="by mail link")
     return member
 
 
@@ -335,6 +337,7 @@ def change_password(
     _set_password(member, new_password)
     end_all_sessions(member, except_token=keep_session)
     queue_mail(member.email, "password_changed", member=member)
+    record_audit("account.password_change", actor=member, target=member)
 
 
 def _set_password(member: Member, new_password: str) -> None:
