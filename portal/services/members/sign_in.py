@@ -8,6 +8,7 @@ password (passwords.verify_password checks a dummy hash).
 
 from __future__ import annotations
 
+from portal.database import keep_despite_refusal
 from portal.models import Member
 from portal.services.members import accounts
 from portal.services.members.devices import trusted_device
@@ -36,12 +37,15 @@ def sign_in_with_password(
         # The address typed is kept only when it names an account; anything else (a typo, or
         # a password typed in the wrong box) is masked. The password never is.
         shown = account if member is not None else masked_address(account)
-        record_audit(
-            "auth.sign_in_failed",
-            actor=None,
-            target=member,
-            summary=shown,
-            details={"email": shown, "account_known": member is not None},
+        # The refusal is answered 422, which rolls the request back: the row is kept anyway.
+        keep_despite_refusal(
+            lambda: record_audit(
+                "auth.sign_in_failed",
+                actor=None,
+                target=member,
+                summary=shown,
+                details={"email": shown, "account_known": member is not None},
+            )
         )
     return signed_in
 
