@@ -67,6 +67,11 @@ RSVP_STATUS_LABELS = {
     "cancelled": _l("Cancelled"),
 }
 ROLE_LABELS = {"member": _l("Member"), "staff": _l("Staff"), "admin": _l("Admin")}
+API_SCOPE_LABELS = {
+    "purchases": _l("Record purchases (tills, the online shop)"),
+    "members:read": _l("Look up members"),
+    "vouchers": _l("Check and redeem vouchers"),
+}
 MODERATION_LABELS = {
     "none": _l("No comment"),
     "pending": _l("Waiting for review"),
@@ -189,6 +194,7 @@ def install_labels(app: Flask) -> None:
             "trigger_labels": TRIGGER_LABELS,
             "question_kind_labels": QUESTION_KIND_LABELS,
             "audit_action_labels": AUDIT_ACTION_LABELS,
+            "api_scope_labels": API_SCOPE_LABELS,
         }
 
 

@@ -14,6 +14,7 @@ from portal.routes.admin import (  # noqa: F401 (views)
     referrals,
     rewards,
     settings,
+    staff,
     surveys,
 )
 from portal.routes.admin.blueprint import bp
