@@ -19,6 +19,7 @@ from portal.services.purchases.api_tokens import (
     token_is_live,
 )
 from portal.web.edge import get_or_404
+from portal.web.labels import ROLE_LABELS
 from portal.web.rendering import render
 
 
@@ -90,7 +91,10 @@ def change_staff_role(member_id: int):
     except Conflict as refusal:
         return _staff_page(status=409, problem=_refusal_text(refusal))
     if changed:
-        flash(_("%(name)s is now %(role)s.", name=member.name, role=form.role.data), "success")
+        flash(
+            _("%(name)s is now %(role)s.", name=member.name, role=ROLE_LABELS[form.role.data]),
+            "success",
+        )
     return redirect(url_for("admin.staff"), 303)
 
 
