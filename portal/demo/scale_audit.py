@@ -13,7 +13,7 @@ import json
 import random
 import secrets
 from collections.abc import Callable
-from datetime import UTC, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, func, select, text
@@ -36,7 +36,9 @@ SETTINGS = [
 ]
 
 
-def _row(rng: random.Random, at, members: tuple[int, int], staff: list[int]) -> dict[str, Any]:
+def _row(
+    rng: random.Random, at: datetime, members: tuple[int, int], staff: list[int]
+) -> dict[str, Any]:
     member = rng.randint(*members) if members[1] else None
     actor = rng.choice(staff) if staff else None
     ip = f"10.{rng.randrange(256)}.{rng.randrange(256)}.{rng.randrange(1, 255)}"
@@ -86,8 +88,8 @@ def _write(connection: Connection, rows: list[dict[str, Any]]) -> None:
         assert driver is not None
         with driver.cursor().copy(f"COPY audit_entries ({', '.join(COLUMNS)}) FROM STDIN") as copy:
             for row in rows:
-                values = dict(row, details=json.dumps(row["details"]) if row["details"] else None)
-                copy.write_row([values[c] for c in COLUMNS])
+                stored = dict(row, details=json.dumps(row["details"]) if row["details"] else None)
+                copy.write_row([stored[c] for c in COLUMNS])
         return
     # SQLite: rows as the column types store them (JSON text; UTC without a zone, in
     # SQLAlchemy's DATETIME format), SQLITE_ROWS_PER_STATEMENT rows per multi-row INSERT.

@@ -105,5 +105,5 @@ def drop_immutability_triggers(connection: Connection) -> None:
 
 
 @event.listens_for(AuditEntry.__table__, "after_create")
-def _refuse_changes(_table, connection: Connection, **_kwargs) -> None:
+def _refuse_changes(_table: object, connection: Connection, **_kwargs: object) -> None:
     create_immutability_triggers(connection)

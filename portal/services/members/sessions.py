@@ -95,9 +95,7 @@ def start_session(
         )
     )
     db.session.flush()
-    record_audit(
-        "auth.sign_in", actor=member, target=member, summary=method, details={"method": method}
-    )
+    record_audit("auth.sign_in", actor=member, target=member, details={"method": method})
     logger.info("session started for %r by %s", member, method)
     return token
 

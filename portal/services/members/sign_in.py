@@ -37,16 +37,18 @@ def sign_in_with_password(
         # The address typed is kept only when it names an account; anything else (a typo, or
         # a password typed in the wrong box) is masked. The password never is.
         shown = account if member is not None else masked_address(account)
+
         # The refusal is answered 422, which rolls the request back: the row is kept anyway.
-        keep_despite_refusal(
-            lambda: record_audit(
+        def audit_failure() -> None:
+            record_audit(
                 "auth.sign_in_failed",
                 actor=None,
                 target=member,
                 summary=shown,
                 details={"email": shown, "account_known": member is not None},
             )
-        )
+
+        keep_despite_refusal(audit_failure)
     return signed_in
 
 
