@@ -104,6 +104,8 @@ class Config:
 
     EMAIL_TOKEN_MAX_AGE = 60 * 60 * 24 * 3
     RESET_TOKEN_MAX_AGE = 60 * 60
+    # A staff invitation link works once, for this long.
+    STAFF_INVITE_MAX_AGE = 60 * 60 * 24 * 3
     MAX_CONTENT_LENGTH = 8 * 1024 * 1024
     ARGON2_PARAMETERS: dict | None = None  # None: argon2-cffi's recommended defaults
 

@@ -140,9 +140,17 @@ def register_commands(app: Flask) -> None:
     @click.option("--members", type=click.IntRange(min=0), default=1000, show_default=True)
     @click.option("--purchases", type=click.IntRange(min=0), default=20000, show_default=True)
     @click.option("--seed", type=int, default=None, help="Repeatable data for a given seed.")
-    def seed_scale_command(members: int, purchases: int, seed: int | None) -> None:
+    @click.option(
+        "--audit-rows",
+        type=click.IntRange(min=0),
+        default=0,
+        show_default=True,
+        help="Also add this many synthetic audit log rows.",
+    )
+    def seed_scale_command(members: int, purchases: int, seed: int | None, audit_rows: int) -> None:
         """Add synthetic members and purchases (with their ledger) to measure at scale."""
         from portal.demo.scale import seed_scale
+        from portal.demo.scale_audit import seed_audit_rows
 
         if purchases and not members:
             raise click.UsageError("--purchases needs at least one member (--members).")
@@ -153,3 +161,7 @@ def register_commands(app: Flask) -> None:
             f"ledger entries: {summary.ledger_entries}"
         )
         click.echo("tiers: " + ", ".join(f"{code} {n}" for code, n in summary.tiers.items()))
+        if audit_rows:
+            with click.progressbar(length=audit_rows, label="Audit log rows") as bar:
+                written = seed_audit_rows(audit_rows, seed=seed, progress=bar.update)
+            click.echo(f"audit rows: {written}")

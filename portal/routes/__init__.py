@@ -9,6 +9,7 @@ def register_blueprints(app) -> None:
     from portal.routes.auth import bp as auth_bp
     from portal.routes.events import bp as events_bp
     from portal.routes.health import bp as health_bp
+    from portal.routes.invitation import bp as invitation_bp
     from portal.routes.member import bp as member_bp
     from portal.routes.metrics import bp as metrics_bp
     from portal.routes.points import bp as points_bp
@@ -20,6 +21,7 @@ def register_blueprints(app) -> None:
         health_bp,
         metrics_bp,
         auth_bp,
+        invitation_bp,
         member_bp,
         points_bp,
         account_bp,

@@ -67,6 +67,11 @@ RSVP_STATUS_LABELS = {
     "cancelled": _l("Cancelled"),
 }
 ROLE_LABELS = {"member": _l("Member"), "staff": _l("Staff"), "admin": _l("Admin")}
+API_SCOPE_LABELS = {
+    "purchases": _l("Record purchases (tills, the online shop)"),
+    "members:read": _l("Look up members"),
+    "vouchers": _l("Check and redeem vouchers"),
+}
 MODERATION_LABELS = {
     "none": _l("No comment"),
     "pending": _l("Waiting for review"),
@@ -113,6 +118,61 @@ ANSWER_PROBLEM_LABELS = {
     "too_long": _l("Please make your answer shorter."),
 }
 
+# The audit log's actions in words (an action missing here shows its code).
+AUDIT_ACTION_LABELS = {
+    "auth.sign_in": _l("Signed in"),
+    "auth.sign_in_failed": _l("Failed sign-in"),
+    "account.password_change": _l("Changed their password"),
+    "account.password_reset": _l("Reset their password by mail"),
+    "account.export": _l("Downloaded their data"),
+    "account.close": _l("Closed their account"),
+    "account.passkey_add": _l("Added a passkey"),
+    "account.passkey_remove": _l("Removed a passkey"),
+    "member.points_adjust": _l("Adjusted points"),
+    "member.tier_change": _l("Changed the tier"),
+    "member.birthday": _l("Corrected the birthday"),
+    "purchase.record": _l("Recorded a purchase"),
+    "purchase.return": _l("Recorded a return"),
+    "purchase.import": _l("Imported purchases"),
+    "redemption.fulfil": _l("Handed over a voucher"),
+    "redemption.cancel": _l("Cancelled a voucher"),
+    "reward.create": _l("Added a reward"),
+    "reward.update": _l("Changed a reward"),
+    "reward.deactivate": _l("Withdrew a reward"),
+    "reward.delete": _l("Deleted a reward"),
+    "referral.attach": _l("Attached a referral code"),
+    "referral.approve": _l("Approved a referral"),
+    "referral.reject": _l("Rejected a referral"),
+    "event.create": _l("Added an event"),
+    "event.update": _l("Changed an event"),
+    "event.cancel": _l("Cancelled an event"),
+    "event.check_in": _l("Checked a member in"),
+    "event.check_in_undo": _l("Undid a check-in"),
+    "event.walk_in": _l("Let a member in without a place"),
+    "event.party_cancel": _l("Cancelled a member's place"),
+    "survey.create": _l("Added a survey"),
+    "survey.update": _l("Changed a survey"),
+    "survey_answer.approve": _l("Approved an answer"),
+    "survey_answer.hide": _l("Hid an answer"),
+    "survey_answer.flag": _l("Flagged an answer"),
+    "survey_answer.reply": _l("Replied to an answer"),
+    "survey_answer.reveal": _l("Revealed masked personal data"),
+    "case.assign": _l("Assigned a case"),
+    "case.note": _l("Added a note to a case"),
+    "case.call": _l("Logged a call on a case"),
+    "case.message": _l("Logged a message on a case"),
+    "case.email": _l("Logged an email on a case"),
+    "case.resolve": _l("Resolved a case"),
+    "settings.change": _l("Changed a setting"),
+    "staff.invite": _l("Invited a staff member"),
+    "staff.accept": _l("Accepted a staff invitation"),
+    "staff.role_change": _l("Changed a staff role"),
+    "staff.deactivate": _l("Deactivated a staff account"),
+    "staff.reactivate": _l("Reactivated a staff account"),
+    "api_token.create": _l("Created an API token"),
+    "api_token.revoke": _l("Revoked an API token"),
+}
+
 
 def install_labels(app: Flask) -> None:
     @app.context_processor
@@ -133,6 +193,8 @@ def install_labels(app: Flask) -> None:
             "contact_kind_labels": CONTACT_KIND_LABELS,
             "trigger_labels": TRIGGER_LABELS,
             "question_kind_labels": QUESTION_KIND_LABELS,
+            "audit_action_labels": AUDIT_ACTION_LABELS,
+            "api_scope_labels": API_SCOPE_LABELS,
         }
 
 

@@ -109,6 +109,7 @@ ADMIN_NAV = [
         badge=pending_approvals_badge,
         badge_label=_l("waiting"),
     ),
+    AdminNavItem("admin.audit", _l("Audit log")),
     AdminNavItem("admin.settings", _l("Settings"), admin_only=True),
 ]
 

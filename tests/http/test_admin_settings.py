@@ -157,3 +157,40 @@ def test_the_currency_is_shown_but_never_changed(client, login):
 def test_the_settings_tab_shows_to_admins_only(client, login, role, shown):
     login(role)
     assert ('href="/admin/settings"' in client.get("/admin/").get_data(as_text=True)) is shown
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "message"),
+    [
+        ("birthday_multiplier", "-2", "Enter a whole number from 1 to 10."),
+        ("points_per_unit", "-1", "Enter a whole number from 1 to 100."),
+        ("timezone", "Asia/Shangai", "This is not a time zone we know, like Asia/Shanghai."),
+    ],
+)
+def test_a_negative_multiplier_or_an_unknown_zone_is_explained(client, login, key, value, message):
+    login("admin")
+    response = form_post(
+        client, "/admin/settings", the_form(**{key: value}), token_from="/admin/settings"
+    )
+    assert response.status_code == 422
+    assert message in response.get_data(as_text=True)
+    assert getattr(load_programme_settings(), key) == getattr(DEFAULTS, key)
+    assert audit_rows() == []
+
+
+def test_a_settings_change_reads_on_the_audit_page_with_before_and_after(client, login):
+    admin = login("admin")
+    response = form_post(
+        client,
+        "/admin/settings",
+        the_form(return_window_days=45, timezone="Europe/Paris"),
+        token_from="/admin/settings",
+    )
+    assert response.status_code == 303
+    page = client.get("/admin/audit", query_string={"action": "settings.change"})
+    text = " ".join(page.get_data(as_text=True).split())
+    assert text.count("<strong>Changed a setting</strong>") == 2 and admin.name in text
+    assert "return_window_days" in text and "timezone" in text
+    assert '<span class="audit-before">30</span>' in text
+    assert '<span class="audit-after">45</span>' in text
+    assert '<span class="audit-before">Asia/Shanghai</span>' in text

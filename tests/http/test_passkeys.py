@@ -268,3 +268,25 @@ def test_the_json_steps_need_the_csrf_token(client, login, member):
     assert client.post("/login/passkey/options", json={}).status_code == 400
     login(member)
     assert client.post("/account/passkeys", json={}).status_code == 400
+
+
+def test_adding_and_removing_a_passkey_are_in_the_audit_log(client, login, member):
+    from portal.models import AuditEntry
+
+    login(member)
+    assert add_passkey(client, SoftAuthenticator(), name="Phone").status_code == 201
+    passkey = db.session.scalar(select(Passkey))
+    response = form_post(
+        client, f"/account/passkeys/{passkey.id}/delete", {}, token_from="/account"
+    )
+    assert response.status_code == 303
+    rows = db.session.scalars(
+        select(AuditEntry)
+        .where(AuditEntry.action.in_(("account.passkey_add", "account.passkey_remove")))
+        .order_by(AuditEntry.id)
+    ).all()
+    assert [(r.action, r.actor_id, r.member_id, r.details["name"]) for r in rows] == [
+        ("account.passkey_add", member.id, member.id, "Phone"),
+        ("account.passkey_remove", member.id, member.id, "Phone"),
+    ]
+    assert all(r.ip_address == "127.0.0.1" for r in rows)

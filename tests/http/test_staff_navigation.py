@@ -43,6 +43,7 @@ def test_every_area_has_a_tab(client, login):
         "Cases",
         "Calls",
         "Approvals",
+        "Audit log",
     ]
 
 
@@ -64,6 +65,7 @@ def test_every_area_has_a_tab(client, login):
         ("/admin/events", "Events"),
         ("/admin/events/new", "Events"),
         ("/admin/calls", "Calls"),
+        ("/admin/audit", "Audit log"),
     ],
 )
 def test_the_tab_of_the_pages_area_is_current(

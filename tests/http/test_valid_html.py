@@ -105,6 +105,11 @@ def staff_pages(story, member) -> list[str]:
         "/admin/redemptions",
         f"/admin/redemptions/{story['issued'].id}",
         f"/admin/redemptions/{story['used'].id}",
+        "/admin/audit",
+        "/admin/audit?action=auth.sign_in",
+        "/admin/settings",
+        "/admin/settings/staff",
+        "/admin/settings/tokens",
     ]
 
 
@@ -186,6 +191,7 @@ def test_forms_shown_again_with_their_errors_are_valid(client, login, member, st
         ("admin", "/admin/members/{member}/ledger", "member-tab", "div"),
         ("admin", "/admin/members/{member}/notes", "member-tab", "div"),
         ("admin", "/admin/purchases?q=SH01", "purchase-results", "div"),
+        ("admin", "/admin/audit?action=auth.sign_in", "audit-log", "div"),
     ],
 )
 def test_the_fragments_htmx_swaps_in_are_valid(

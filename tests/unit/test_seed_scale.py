@@ -103,3 +103,22 @@ def test_seed_scale_adds_to_existing_data_and_synthetic_members_can_be_read(
     assert response.status_code == 303
     assert client.get("/dashboard").status_code == 200
     assert client.get("/purchases").status_code == 200
+
+
+def test_seed_scale_adds_plausible_audit_rows_that_the_log_pages(app, runner, clock, login, client):
+    from portal.models import AuditEntry
+
+    result = runner.invoke(
+        args=["seed-scale", "--members", "20", "--purchases", "40", "--audit-rows", "600"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "audit rows: 600" in result.output
+    assert count(AuditEntry) == 600
+    rows = list(db.session.scalars(select(AuditEntry).order_by(AuditEntry.id)))
+    assert all(a.created_at <= b.created_at for a, b in zip(rows, rows[1:], strict=False))
+    assert {row.action for row in rows} >= {"auth.sign_in", "member.points_adjust"}
+    signed_in = next(row for row in rows if row.action == "auth.sign_in")
+    assert signed_in.actor_id == signed_in.member_id and signed_in.details == {"method": "password"}
+    login("staff")
+    page = client.get("/admin/audit").get_data(as_text=True)
+    assert page.count("<tr>") == 51  # the head's row and a page of 50

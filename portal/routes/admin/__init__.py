@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from portal.routes.admin import (  # noqa: F401 (views)
     approvals,
+    audit,
     calls,
     cases,
     events,
@@ -15,6 +16,7 @@ from portal.routes.admin import (  # noqa: F401 (views)
     referrals,
     rewards,
     settings,
+    staff,
     surveys,
 )
 from portal.routes.admin.blueprint import bp

@@ -28,6 +28,7 @@ from portal.services.members.throttle import (
     check_reauthentication_allowed,
     note_failed_reauthentication,
 )
+from portal.services.messaging.audit import record_audit
 from portal.services.messaging.mail import queue_mail, write_and_discard_mail
 from portal.services.programme.refusals import Conflict, Forbidden, Invalid
 from portal.services.referrals.attribution import Visitor, attribute_friend
@@ -288,8 +289,21 @@ def verify_email(token: str) -> Member:
     return member
 
 
+def signed_link(purpose: str, member: Member) -> str:
+    """A token for a link that works once: it names the member's current password, so it
+    stops working when a password is set (a reset, an invitation)."""
+    return _serializer(purpose).dumps({"m": member.id, "p": _password_fingerprint(member)})
+
+
+def member_for_signed_link(purpose: str, token: str, *, max_age_setting: str) -> Member:
+    payload, member = _read_link(purpose, token, max_age_setting)
+    if payload.get("p") != _password_fingerprint(member):
+        raise TokenInvalid
+    return member
+
+
 def _reset_token(member: Member) -> str:
-    return _serializer("reset-password").dumps({"m": member.id, "p": _password_fingerprint(member)})
+    return signed_link("reset-password", member)
 
 
 def _reset_mail(member: Member) -> dict[str, Any]:
@@ -314,10 +328,7 @@ def request_password_reset(email: str) -> None:
 
 
 def member_for_reset_token(token: str) -> Member:
-    payload, member = _read_link("reset-password", token, "RESET_TOKEN_MAX_AGE")
-    if payload.get("p") != _password_fingerprint(member):
-        raise TokenInvalid
-    return member
+    return member_for_signed_link("reset-password", token, max_age_setting="RESET_TOKEN_MAX_AGE")
 
 
 def reset_password(token: str, new_password: str) -> Member:
@@ -329,6 +340,7 @@ def reset_password(token: str, new_password: str) -> Member:
         member.email_verified_at = utcnow()  # following the link proves the address
     end_all_sessions(member)
     queue_mail(member.email, "password_changed", member=member)
+    record_audit("account.password_reset", actor=member, target=member, summary="by mail link")
     return member
 
 
@@ -341,6 +353,12 @@ def change_password(
     _set_password(member, new_password)
     end_all_sessions(member, except_token=keep_session)
     queue_mail(member.email, "password_changed", member=member)
+    record_audit("account.password_change", actor=member, target=member)
+
+
+def set_password(member: Member, new_password: str) -> None:
+    """Store a new password (its rules are the form's: passwords.password_problem)."""
+    _set_password(member, new_password)
 
 
 def _set_password(member: Member, new_password: str) -> None:

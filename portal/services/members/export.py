@@ -25,6 +25,7 @@ from portal.models import (
     Redemption,
     TierChange,
 )
+from portal.services.messaging.audit import record_audit
 from portal.services.programme.money import minor_to_decimal
 from portal.services.programme.settings import programme_settings
 
@@ -236,7 +237,9 @@ def _sign_in(member: Member) -> dict:
 
 
 def export_member_data(member: Member, *, now: datetime | None = None) -> dict:
-    """Everything the programme holds about `member`, ready for json.dumps."""
+    """Everything the programme holds about `member`, ready for json.dumps (the download is
+    written to the audit log)."""
+    record_audit("account.export", actor=member, target=member)
     return {
         "format_version": FORMAT_VERSION,
         "exported_at": iso_utc(now or utcnow()),

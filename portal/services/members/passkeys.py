@@ -47,6 +47,7 @@ from portal.extensions import db
 from portal.models import Member, Passkey
 from portal.services.members.accounts import confirm_password
 from portal.services.members.throttle import claim_once
+from portal.services.messaging.audit import record_audit
 from portal.services.messaging.mail import queue_mail
 from portal.services.programme.refusals import Conflict, Invalid
 from portal.services.programme.settings import programme_settings
@@ -196,6 +197,13 @@ def add_passkey(
     except IntegrityError:
         raise PasskeyTaken from None
     queue_mail(member.email, "passkey_added", member=member, passkey_name=passkey.name)
+    record_audit(
+        "account.passkey_add",
+        actor=member,
+        target=member,
+        summary=passkey.name,
+        details={"passkey_id": passkey.id, "name": passkey.name},
+    )
     logger.info("%r added for %r", passkey, member)
     return passkey
 
@@ -267,6 +275,14 @@ def rename_passkey(passkey: Passkey, name: str) -> None:
 
 
 def remove_passkey(passkey: Passkey) -> None:
+    owner, passkey_id, name = passkey.member, passkey.id, passkey.name
     db.session.delete(passkey)
     db.session.flush()
+    record_audit(
+        "account.passkey_remove",
+        actor=owner,
+        target=owner,
+        summary=name,
+        details={"passkey_id": passkey_id, "name": name},
+    )
     logger.info("%r removed by its member", passkey)

@@ -23,6 +23,7 @@ from portal.clock import utcnow
 from portal.database import changed_rows
 from portal.extensions import db
 from portal.models import LoginSession, Member, Notification
+from portal.services.messaging.audit import record_audit
 from portal.services.programme.settings import note_version, programme_settings, version_column
 
 logger = logging.getLogger(__name__)
@@ -95,6 +96,7 @@ def start_session(
         )
     )
     db.session.flush()
+    record_audit("auth.sign_in", actor=member, target=member, details={"method": method})
     logger.info("session started for %r by %s", member, method)
     return token
 

@@ -20,6 +20,7 @@ from portal.clock import utcnow
 from portal.extensions import db
 from portal.models import ApiToken, Member, Purchase
 from portal.models.purchases import API_SCOPES
+from portal.services.messaging.audit import record_audit
 from portal.services.programme.refusals import Forbidden, Missing
 from portal.services.programme.settings import note_version, version_column
 
@@ -76,6 +77,20 @@ def create_api_token(
     )
     db.session.add(token)
     db.session.flush()
+    record_audit(
+        "api_token.create",
+        actor=created_by,
+        target=token,
+        summary=f"{token.name} ({token.prefix}…)",
+        details={
+            "name": token.name,
+            "prefix": token.prefix,
+            "scopes": token.scopes,
+            "store": token.store,
+            "before": None,
+            "after": token.scopes,
+        },
+    )
     logger.info("API token %s (%s) created by %r", token.id, token.name, created_by)
     return token, plaintext
 
@@ -118,6 +133,18 @@ def revoke_api_token(token: ApiToken, *, actor: Member | None = None) -> None:
     if token.revoked_at is None:
         token.revoked_at = utcnow()
         db.session.flush()
+        record_audit(
+            "api_token.revoke",
+            actor=actor,
+            target=token,
+            summary=f"{token.name} ({token.prefix}…)",
+            details={
+                "name": token.name,
+                "prefix": token.prefix,
+                "before": "live",
+                "after": "revoked",
+            },
+        )
         logger.info("API token %s (%s) revoked by %r", token.id, token.name, actor)
 
 
