@@ -2,7 +2,7 @@
 
 For SQLite and PostgreSQL (BENCH_DATABASES="sqlite,postgresql") it builds two fresh databases
 with `seed-scale`: the large one (BENCH_MEMBERS / BENCH_PURCHASES, default 100,000 members and
-2,000,000 purchases) and a small one (BENCH_SMALL_MEMBERS, default 1,000 members with 20
+2,000,000 purchases, and BENCH_AUDIT_ROWS audit rows, default 1,000,000) and a small one (BENCH_SMALL_MEMBERS, default 1,000 members with 20
 purchases each). It serves the portal with gunicorn as the README's deployment does
 (PORTAL_ENV=production, sync workers, one per core, Redis rate limits, metrics across the
 workers), and in the same run scripts/bench_hello.py, a plain Flask "hello world", with the same
@@ -117,8 +117,9 @@ def flask(url: str, *args: str) -> None:
     subprocess.run(command, env=env, check=True, cwd=ROOT)  # noqa: S603 - our own command
 
 
-def build(url: str, members: int, purchases: int) -> float:
-    """A fresh schema through the migrations (as a deployment does), then `seed-scale`."""
+def build(url: str, members: int, purchases: int, *, audit: bool = False) -> float:
+    """A fresh schema through the migrations (as a deployment does), then `seed-scale`; the
+    large database also gets BENCH_AUDIT_ROWS audit rows (default 1,000,000) for /admin/audit."""
     if url.startswith("postgresql"):
         fresh_postgres(url)
     else:
@@ -128,9 +129,11 @@ def build(url: str, members: int, purchases: int) -> float:
                 os.remove(path + suffix)
     flask(url, "db", "upgrade")
     started = time.perf_counter()
+    audit_rows = os.environ.get("BENCH_AUDIT_ROWS", "1000000") if audit else "0"
     flask(
-        url, "seed-scale", "--members", str(members), "--purchases", str(purchases), "--seed", "42"
-    )
+        url, "seed-scale", "--members", str(members), "--purchases", str(purchases), "--seed", "42",
+        "--audit-rows", audit_rows,
+    )  # fmt: skip
     return time.perf_counter() - started
 
 
@@ -543,7 +546,7 @@ def run_database(dialect: str, members: int, purchases: int, workdir: str) -> Ru
         )
         small_url = large_url + "_small"
     print(f"\n== {dialect}: seeding {members:,} members and {purchases:,} purchases")
-    seconds = build(large_url, members, purchases)
+    seconds = build(large_url, members, purchases, audit=True)
     print(f"   seeded in {seconds:.0f} s")
     run = Run(dialect, members, purchases, seconds, prepare(large_url), small_members=small_members)
     print(f"== {dialect}: seeding the small database ({small_members:,} members)")
