@@ -3,13 +3,14 @@
 For SQLite and PostgreSQL (BENCH_DATABASES="sqlite,postgresql") it builds two fresh databases
 with `seed-scale`: the large one (BENCH_MEMBERS / BENCH_PURCHASES, default 100,000 members and
 2,000,000 purchases, and BENCH_AUDIT_ROWS audit rows, default 1,000,000) and a small one
-(BENCH_SMALL_MEMBERS, default 1,000 members with 20 purchases each). It serves the portal
-with gunicorn as the README's deployment does (PORTAL_ENV=production, sync workers, one per core, Redis rate limits, metrics across the
-workers), and in the same run scripts/bench_hello.py, a plain Flask "hello world", with the same
-settings; then loads both with `wrk` (BENCH_WRK, default "-t1 -c16 -d10s") through the Lua
-scripts in scripts/bench/: signed-in pages (the member with the longest history; the session
-comes from signing in over HTTP), a redemption and till purchases (POSTs, fresh keys and
-receipts each request), the till look-up and the staff's KPI page.
+(BENCH_SMALL_MEMBERS, default 1,000 members with 20 purchases each). It serves the portal with
+gunicorn as the README's deployment does (PORTAL_ENV=production, sync workers, one per core,
+Redis rate limits, metrics across the workers), and in the same run scripts/bench_hello.py, a
+plain Flask "hello world", with the same settings; then loads both with `wrk` (BENCH_WRK,
+default "-t1 -c16 -d10s") through the Lua scripts in scripts/bench/: signed-in pages (the member
+with the longest history; the session comes from signing in over HTTP), a redemption and till
+purchases (POSTs, fresh keys and receipts each request), the till look-up and the staff's KPI
+page.
 
 It prints, per database, requests/s, p50 and p99 per page, the throughput as a ratio to hello
 world's, the HTML bytes and the SQL statements per request (the test client with a statement
