@@ -5,12 +5,14 @@ from portal.models.events import Event, EventRsvp
 from portal.models.imports import PurchaseImport
 from portal.models.jobs import JobLock, JobRun
 from portal.models.ledger import LedgerEntry
+from portal.models.marketing import Campaign, MarketingClick, MarketingDelivery
 from portal.models.members import LoginSession, Member, Passkey, SpecialDate
 from portal.models.messages import Notification, OutboxMessage
 from portal.models.programme import Setting, Tier
 from portal.models.purchases import ApiToken, Purchase, PurchaseItem, PurchaseReturn, TierChange
 from portal.models.referrals import Referral, ReferralLinkOpen
 from portal.models.rewards import Redemption, Reward
+from portal.models.segments import MemberSegment
 from portal.models.surveys import (
     CaseNote,
     FollowUpCase,
@@ -23,6 +25,10 @@ from portal.models.surveys import (
 
 __all__ = [
     "ApiToken",
+    "Campaign",
+    "MarketingClick",
+    "MarketingDelivery",
+    "MemberSegment",
     "Purchase",
     "PurchaseImport",
     "PurchaseItem",
