@@ -55,6 +55,7 @@ def upgrade():
     sa.Column('last_purchase_at', sa.DateTime(), nullable=True),
     sa.Column('purchases_24m', sa.Integer(), nullable=False),
     sa.Column('net_spend_24m', sa.BigInteger(), nullable=False),
+    sa.Column('store', sa.String(length=100), nullable=True),
     sa.Column('refreshed_at', sa.DateTime(), nullable=False),
     sa.CheckConstraint("group_code IN ('champions', 'loyal', 'promising', 'at_risk', 'lapsed', 'others')", name=op.f('ck_member_segments_group_known')),
     sa.CheckConstraint('f_score BETWEEN 1 AND 5', name=op.f('ck_member_segments_f_score_range')),

@@ -41,6 +41,8 @@ class MemberSegment(Model):
     last_purchase_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     purchases_24m: Mapped[int] = mapped_column(default=0)
     net_spend_24m: Mapped[int] = mapped_column(BigInteger, default=0)
+    # The store of the last purchase (the member's store, for the counts per store).
+    store: Mapped[str | None] = mapped_column(String(100))
     refreshed_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
     member: Mapped[Member] = relationship()

@@ -119,6 +119,17 @@ def time_span(start: datetime, end: datetime | None = None) -> str:
     return text
 
 
+def month_day(value: object) -> str:
+    """A special date's month and day ("29 February", "2月29日") in the reader's locale; takes
+    anything with `month` and `day` (a SpecialDate, a date)."""
+    from babel.dates import format_skeleton
+    from flask_babel import get_locale
+
+    day = date(2024, value.month, value.day)  # type: ignore[attr-defined]  # a leap year
+    formatted: str = format_skeleton("MMMMd", day, locale=get_locale() or "en")
+    return formatted
+
+
 def masked(text: str | None) -> str:
     """Answer text as staff see it: personal data masked (services/surveys/masking.py)."""
     return mask_personal_data(text or "").text
@@ -147,6 +158,7 @@ def install_filters(app: Flask) -> None:
         localized=localized,
         localized_choice=localized_choice,
         masked=masked,
+        month_day=month_day,
         has_personal_data=has_personal_data,
         tier_name=tier_name,
         tier_benefits=tier_benefits,
