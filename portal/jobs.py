@@ -21,6 +21,8 @@ from portal.database import changed_rows
 from portal.extensions import db
 from portal.models import JobLock, JobRun
 from portal.services.engagement import segments
+from portal.services.engagement.campaigns import campaigns_sending, send_campaign_batch
+from portal.services.engagement.occasions import announce_birthday_months, offer_special_dates
 from portal.services.events.reminders import mark_no_shows, send_event_reminders
 from portal.services.members.sessions import forget_ended_sessions
 from portal.services.messaging.delivery import deliver_pending
@@ -54,6 +56,9 @@ def periodic_jobs() -> list[tuple[str, Callable[[], int]]]:
         ("event-no-shows", mark_no_shows),
         ("event-surveys", invite_after_attended_events),
         ("segments", refresh_segments_job),
+        ("birthday-months", announce_birthday_months),
+        ("special-dates", offer_special_dates),
+        ("campaign-sending", continue_campaigns),
         ("deliver-mail", deliver_pending),
     ]
 
@@ -112,6 +117,21 @@ def refresh_segments_job() -> int:
     finally:
         release_lock(SEGMENTS_LOCK)
     return placed
+
+
+def continue_campaigns() -> int:
+    """Send on the campaigns a request began (large segments): batch after batch, each batch
+    committed on its own, so a member's opt-out waits for one batch at most and a failure
+    keeps what was decided. Returns how many members were decided."""
+    decided = 0
+    for campaign in campaigns_sending():
+        while True:
+            done = send_campaign_batch(campaign, now=utcnow())
+            db.session.commit()
+            decided += done
+            if campaign.status != "sending":
+                break
+    return decided
 
 
 def _note_run(name: str, *, started: datetime, count: int | None, seconds: float) -> None:

@@ -36,9 +36,7 @@ class Campaign(Model):
     status: Mapped[str] = mapped_column(String(10), default="draft", server_default="draft")
     # How many members the segment held when sending began (the progress is out of this).
     recipients_total: Mapped[int | None] = mapped_column()
-    created_by_id: Mapped[int | None] = mapped_column(
-        ForeignKey("members.id", ondelete="SET NULL")
-    )
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"))
     sent_by_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     send_started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -71,9 +69,7 @@ class MarketingDelivery(Model):
     member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))
     kind: Mapped[str] = mapped_column(String(20))
     occasion: Mapped[str] = mapped_column(String(80))
-    campaign_id: Mapped[int | None] = mapped_column(
-        ForeignKey("campaigns.id", ondelete="CASCADE")
-    )
+    campaign_id: Mapped[int | None] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"))
     status: Mapped[str] = mapped_column(String(10))
     reason: Mapped[str | None] = mapped_column(String(20))
     subject: Mapped[str] = mapped_column(String(200), default="")
@@ -83,6 +79,7 @@ class MarketingDelivery(Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     member: Mapped[Member] = relationship()
+    campaign: Mapped[Campaign | None] = relationship()
 
     def __repr__(self) -> str:
         return f"<MarketingDelivery {self.id} {self.status}>"

@@ -15,7 +15,6 @@ from sqlalchemy.orm import Mapped, mapped_column
 from portal.clock import utcnow
 from portal.models.base import Model, UTCDateTime
 
-
 # Every message is service (receipts, vouchers, account, events, expiry, cases: never capped)
 # or marketing (campaigns, birthday and special-date offers: only through the marketing gate).
 MESSAGE_CATEGORIES = ("service", "marketing")

@@ -77,7 +77,9 @@ def test_each_group_from_hand_made_members(at_now, create_member, create_purchas
     assert segment_of(returned).purchases_24m == 0 and segment_of(returned).last_purchase_at is None
 
 
-def test_returns_lower_the_spend_and_the_scores(at_now, create_member, create_purchase, create_return):
+def test_returns_lower_the_spend_and_the_scores(
+    at_now, create_member, create_purchase, create_return
+):
     member = joined(create_member(), 700)
     first = create_purchase(member, "30000.00", purchased_at=NOW - timedelta(days=40))
     create_purchase(member, "30000.00", purchased_at=NOW - timedelta(days=90))
