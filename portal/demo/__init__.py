@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 from portal.demo.accounts import seed_accounts
+from portal.demo.campaigns import seed_campaigns
 from portal.demo.events import seed_events
 from portal.demo.purchases import seed_purchases
 from portal.demo.referrals import seed_referrals
@@ -23,4 +24,5 @@ def seed_demo() -> list[str]:
     summary += seed_referrals()
     summary += seed_events()
     summary += seed_surveys()
+    summary += seed_campaigns()
     return summary

@@ -95,6 +95,8 @@ ADMIN_NAV = [
     AdminNavItem("admin.surveys", _l("Surveys")),
     AdminNavItem("admin.moderation", _l("Moderation")),
     AdminNavItem("admin.cases", _l("Cases"), badge=overdue_count, badge_label=_l("overdue")),
+    AdminNavItem("admin.segments", _l("Segments")),
+    AdminNavItem("admin.campaigns", _l("Campaigns")),
     AdminNavItem("admin.settings", _l("Settings"), admin_only=True),
 ]
 

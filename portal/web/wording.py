@@ -261,6 +261,15 @@ def install_wording(app: Flask) -> None:
         event_refusal_text=event_refusal_text,
     )
     app.jinja_env.globals.update(party_status_text=party_status_text)
+    from portal.web import segment_text
+
+    app.jinja_env.filters.update(segment_reason=segment_text.segment_reason)
+    app.jinja_env.globals.update(
+        segment_labels=segment_text.SEGMENT_LABELS,
+        segment_descriptions=segment_text.SEGMENT_DESCRIPTIONS,
+        skip_reason_labels=segment_text.SKIP_REASON_LABELS,
+        campaign_status_labels=segment_text.CAMPAIGN_STATUS_LABELS,
+    )
 
 
 def passkey_refusal_text(code: str) -> str:

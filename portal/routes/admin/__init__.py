@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from portal.routes.admin import (  # noqa: F401 (views)
+    campaigns,
     cases,
     events,
     home,
@@ -12,6 +13,7 @@ from portal.routes.admin import (  # noqa: F401 (views)
     purchases,
     referrals,
     rewards,
+    segments,
     settings,
     surveys,
 )

@@ -24,11 +24,13 @@ from portal.database import changed_rows
 from portal.extensions import db
 from portal.models import (
     Campaign,
+    Event,
     MarketingClick,
     MarketingDelivery,
     Member,
     MemberSegment,
     Purchase,
+    Reward,
     Tier,
 )
 from portal.models.segments import SEGMENT_GROUPS
@@ -352,4 +354,20 @@ def campaign_results(campaign: Campaign) -> CampaignResults:
         bought=bought,
         bought_within_days=days,
         win_back=is_win_back(campaign),
+    )
+
+
+def linkable_rewards() -> list[Reward]:
+    return list(
+        db.session.scalars(select(Reward).where(Reward.active.is_(True)).order_by(Reward.name))
+    )
+
+
+def linkable_events(*, now: datetime | None = None) -> list[Event]:
+    return list(
+        db.session.scalars(
+            select(Event)
+            .where(Event.starts_at > (now or utcnow()), Event.status != "cancelled")
+            .order_by(Event.starts_at)
+        )
     )
