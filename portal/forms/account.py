@@ -13,6 +13,7 @@ from wtforms import (
     TelField,
     TextAreaField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, NumberRange, Optional
 
 from portal.forms.auth import REQUIRED
@@ -63,25 +64,25 @@ class CommunicationForm(FlaskForm):
     )
     locale = RadioField(
         _l("Language"),
-        choices=[("en", "English"), ("zh_Hans", "中文")],
+        choices=[SelectChoice("en", "English"), SelectChoice("zh_Hans", "中文")],
         validators=[DataRequired(REQUIRED)],
         id="communication_locale",
     )
 
 
 MONTHS = [
-    ("1", _l("January")),
-    ("2", _l("February")),
-    ("3", _l("March")),
-    ("4", _l("April")),
-    ("5", _l("May")),
-    ("6", _l("June")),
-    ("7", _l("July")),
-    ("8", _l("August")),
-    ("9", _l("September")),
-    ("10", _l("October")),
-    ("11", _l("November")),
-    ("12", _l("December")),
+    SelectChoice("1", _l("January")),
+    SelectChoice("2", _l("February")),
+    SelectChoice("3", _l("March")),
+    SelectChoice("4", _l("April")),
+    SelectChoice("5", _l("May")),
+    SelectChoice("6", _l("June")),
+    SelectChoice("7", _l("July")),
+    SelectChoice("8", _l("August")),
+    SelectChoice("9", _l("September")),
+    SelectChoice("10", _l("October")),
+    SelectChoice("11", _l("November")),
+    SelectChoice("12", _l("December")),
 ]
 
 

@@ -31,11 +31,15 @@ class CampaignForm(FlaskForm):
     )
     segment = SelectField(_l("To"), validate_choice=False)
     reward_id = SelectField(
-        _l("Link to a reward (optional)"), coerce=_id_or_none, validate_choice=False,
+        _l("Link to a reward (optional)"),
+        coerce=_id_or_none,
+        validate_choice=False,
         validators=[Optional()],
     )
     event_id = SelectField(
-        _l("Link to an event (optional)"), coerce=_id_or_none, validate_choice=False,
+        _l("Link to an event (optional)"),
+        coerce=_id_or_none,
+        validate_choice=False,
         validators=[Optional()],
     )
 

@@ -8,7 +8,7 @@ from datetime import datetime
 
 from flask import Blueprint, Response, flash, jsonify, redirect, request, session, url_for
 from flask_babel import gettext as _
-from flask_babel import ngettext
+from flask_babel import force_locale, ngettext
 from flask_login import current_user, login_required
 
 from portal.forms.account import (
@@ -123,7 +123,7 @@ def update_communication():
     if not form.validate_on_submit():
         return _page(status=422, communication_form=form)
     preferences.update_communication(
-        current_user,
+        current_user._get_current_object(),
         channel_email=form.channel_email.data,
         channel_in_app=form.channel_in_app.data,
         marketing_opt_in=form.marketing_opt_in.data,
@@ -133,7 +133,8 @@ def update_communication():
         consent_wording=str(form.marketing_opt_in.label.text),
     )
     session["locale"] = form.locale.data
-    flash(_("Your choices are saved."), "success")
+    with force_locale(form.locale.data):  # said in the language just chosen
+        flash(_("Your choices are saved."), "success")
     return redirect(url_for("account.account", _anchor="communication"), 303)
 
 
