@@ -31,6 +31,7 @@ from portal.services.programme.refusals import Invalid
 from portal.services.programme.local_time import local_date
 from portal.web.devices import device_label
 from portal.web.edge import get_or_404
+from portal.web.navigation import current_locale_code
 from portal.web.rendering import render
 from portal.web.wording import passkey_refusal_text
 
@@ -48,7 +49,12 @@ def _forms(**overrides):
             formdata=None, name=device_label(request.user_agent.string)[:60]
         ),
         "communication_form": CommunicationForm(
-            obj=current_user, locale=current_user.locale or "en", formdata=None
+            formdata=None,
+            channel_email=current_user.channel_email,
+            channel_in_app=current_user.channel_in_app,
+            marketing_opt_in=current_user.marketing_opt_in,
+            personalised_suggestions=current_user.personalised_suggestions,
+            locale=current_user.locale or current_locale_code(),
         ),
         "special_date_form": SpecialDateForm(formdata=None),
         "rename_errors": {},
