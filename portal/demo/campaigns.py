@@ -5,11 +5,12 @@ for its preview."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
 from portal.clock import moved_to, utcnow
+from portal.demo.purchases import DemoPurchase, _seed_history
 from portal.extensions import db
 from portal.models import Campaign, Member, SpecialDate
 from portal.services.engagement.campaigns import (
@@ -18,10 +19,9 @@ from portal.services.engagement.campaigns import (
     start_sending,
 )
 from portal.services.engagement.segments import refresh_segments
-from portal.demo.purchases import DemoPurchase, _seed_history
 from portal.services.members.accounts import create_member, find_member_by_email
-from portal.services.messaging.marketing import send_marketing
 from portal.services.members.preferences import record_marketing_consent
+from portal.services.messaging.marketing import send_marketing
 
 # The sentence beside the box on /account, as members read it in English.
 DEMO_PASSWORD = "demo-password-9"
@@ -120,7 +120,7 @@ SEGMENT_STORIES: list[tuple[str, str, bool, list[DemoPurchase]]] = [
 ]
 
 
-def _seed_segment_stories(now) -> None:
+def _seed_segment_stories(now: datetime) -> None:
     for name, email, opted_in, history in SEGMENT_STORIES:
         if find_member_by_email(email) is not None:
             continue

@@ -7,8 +7,8 @@ import json
 from datetime import datetime
 
 from flask import Blueprint, Response, flash, jsonify, redirect, request, session, url_for
-from flask_babel import gettext as _
 from flask_babel import force_locale, ngettext
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from portal.forms.account import (
@@ -27,8 +27,8 @@ from portal.routes.auth import forget_browser_session, slowed_down, wait_minutes
 from portal.services.members import accounts, closure, passkeys, preferences, sessions
 from portal.services.members.export import export_member_data
 from portal.services.members.throttle import TooManyAttempts
-from portal.services.programme.refusals import Invalid
 from portal.services.programme.local_time import local_date
+from portal.services.programme.refusals import Invalid
 from portal.web.devices import device_label
 from portal.web.edge import get_or_404
 from portal.web.navigation import current_locale_code

@@ -7,7 +7,6 @@ from flask_login import current_user, login_required
 
 from portal.models import MarketingDelivery
 from portal.services.engagement.campaigns import record_open
-
 from portal.services.members.dashboard import dashboard_for, programme_tiers, recent_notifications
 from portal.services.messaging.notifications import mark_all_read
 from portal.services.surveys.testimonials import testimonials

@@ -15,8 +15,8 @@ from portal.web.rendering import render
 
 @bp.get("/segments")
 def segments():
-    group = request.args.get("group", "")
-    group = group if group in SEGMENT_GROUPS else None
+    asked = request.args.get("group", "")
+    group = asked if asked in SEGMENT_GROUPS else None
     page = request.args.get("page", 1, type=int) or 1
     return render(
         "admin/segments/index.html",

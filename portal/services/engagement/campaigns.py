@@ -17,7 +17,7 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, case, exists, func, select, update
+from sqlalchemy import Select, and_, case, exists, func, select, update
 
 from portal.clock import utcnow
 from portal.database import changed_rows
@@ -58,7 +58,7 @@ def is_win_back(campaign: Campaign) -> bool:
     return campaign.segment in WIN_BACK_GROUPS
 
 
-def _audience(segment: str):
+def _audience(segment: str) -> Select[int]:
     """A SELECT of the ids of the members a campaign to `segment` goes to."""
     query = select(Member.id).where(eligible_members())
     if segment == "all":
@@ -154,7 +154,7 @@ def preview_campaign(campaign: Campaign, *, now: datetime | None = None) -> Camp
         (recent >= cap, "weekly_cap"),
         else_="",
     )
-    counts = dict(
+    counts: dict[str, int] = dict(
         db.session.execute(
             select(reason, func.count())
             .select_from(Member)
@@ -317,7 +317,7 @@ def campaign_results(campaign: Campaign) -> CampaignResults:
         .group_by(MarketingDelivery.status, MarketingDelivery.reason)
     ):
         by_status[status] = by_status.get(status, 0) + n
-        if status == "skipped":
+        if status == "skipped" and reason is not None:
             skipped[reason] = n
     sent_here = and_(
         MarketingDelivery.campaign_id == campaign.id, MarketingDelivery.status == "sent"

@@ -18,8 +18,10 @@ INSERT … SELECT for the others, both from one aggregate over the purchases; no
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
+from typing import Any
 
 from babel.numbers import get_currency_precision
 from sqlalchemy import (
@@ -35,6 +37,7 @@ from sqlalchemy import (
     select,
     update,
 )
+from sqlalchemy.sql.expression import ColumnElement, Subquery
 
 from portal.clock import utcnow
 from portal.extensions import db
@@ -50,12 +53,12 @@ WINDOW_MONTHS = 24
 WIN_BACK_GROUPS = ("lapsed", "at_risk")
 
 
-def eligible_members():
+def eligible_members() -> ColumnElement[bool]:
     """Who is segmented: open accounts of members (not staff)."""
     return and_(Member.role == "member", Member.deactivated_at.is_(None))
 
 
-def _scored_members(now: datetime):
+def _scored_members(now: datetime) -> Subquery:
     """A SELECT of every eligible member with their figures, scores and group."""
     s = programme_settings()
     unit = 10 ** get_currency_precision(s.currency)
@@ -247,14 +250,14 @@ class SegmentOverview:
     movement: list[tuple[str | None, str, int]]  # (from, to, members), largest first
 
 
-def _crosstab(rows) -> dict[str, dict[str, int]]:
+def _crosstab(rows: Iterable[Any]) -> dict[str, dict[str, int]]:
     table: dict[str, dict[str, int]] = {}
     for key, group, n in rows:
         table.setdefault(key or "", {code: 0 for code in SEGMENT_GROUPS})[group] = n
     return table
 
 
-def upcoming_month_days(today, days: int) -> list[tuple[int, int]]:
+def upcoming_month_days(today: date, days: int) -> list[tuple[int, int]]:
     """The (month, day) pairs of the `days` days from `today` on; 29 February is among them
     in a year without it when 28 February is (it falls on that day)."""
     pairs = []
