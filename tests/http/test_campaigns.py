@@ -10,7 +10,14 @@ import pytest
 from sqlalchemy import func, select
 
 from portal.extensions import db
-from portal.models import AuditEntry, Campaign, MarketingClick, MarketingDelivery, OutboxMessage
+from portal.models import (
+    AuditEntry,
+    Campaign,
+    MarketingClick,
+    MarketingDelivery,
+    Member,
+    OutboxMessage,
+)
 from portal.services.engagement import campaigns as service
 from portal.services.engagement.segments import refresh_segments
 from portal.services.messaging.delivery import deliver_pending
@@ -250,3 +257,56 @@ def test_smtp_down_loses_nothing_and_sends_nothing_twice(
     assert deliver_pending() == 2
     assert deliver_pending() == 0  # a later run sends nothing again
     assert len([m for m in mailbox.messages if m["Subject"] == "Salon"]) == 2
+
+
+def test_the_pages_are_valid_html(client, login, audience, create_purchase, clock):
+    from tests.valid_html import problems_in
+
+    create_purchase(audience[0], "12000.00")
+    refresh_segments(now=clock.now())
+    login("staff")
+    draft = created_id(new_campaign(client))
+    sent = created_id(new_campaign(client, subject="Sent one"))
+    send(client, sent)
+    for path in (
+        "/admin/segments",
+        "/admin/segments?group=others",
+        "/admin/campaigns",
+        "/admin/campaigns/new",
+        f"/admin/campaigns/{draft}",
+        f"/admin/campaigns/{sent}",
+    ):
+        response = client.get(path)
+        assert response.status_code == 200, path
+        assert problems_in(response.get_data(as_text=True)) == [], path
+    invalid = new_campaign(client, subject="")
+    assert problems_in(invalid.get_data(as_text=True)) == []
+
+
+def test_the_account_and_notifications_pages_are_valid_html(client, login):
+    from tests.valid_html import problems_in
+
+    login()
+    for path in ("/account", "/notifications"):
+        assert problems_in(client.get(path).get_data(as_text=True)) == [], path
+
+
+def test_a_groups_list_costs_the_same_queries_for_3_or_12_members(
+    client, login, create_member, count_queries, clock
+):
+    login("staff")
+    counts = []
+    for total in (3, 12):
+        while (
+            db.session.scalar(
+                select(func.count()).select_from(Member).where(Member.role == "member")
+            )
+            < total
+        ):
+            create_member()
+        refresh_segments(now=clock.now())
+        db.session.commit()
+        with count_queries() as queries:
+            assert client.get("/admin/segments?group=promising").status_code == 200
+        counts.append(len(queries))
+    assert counts[0] == counts[1]

@@ -37,6 +37,7 @@ from sqlalchemy import (
     select,
     update,
 )
+from sqlalchemy.orm import contains_eager
 from sqlalchemy.sql.expression import ColumnElement, Subquery
 
 from portal.clock import utcnow
@@ -353,13 +354,10 @@ def members_in_group(group: str, *, page: int = 1, per_page: int = 50) -> GroupP
             select(MemberSegment)
             .join(Member, Member.id == MemberSegment.member_id)
             .where(MemberSegment.group_code == group)
+            .options(contains_eager(MemberSegment.member))
             .order_by(MemberSegment.net_spend_24m.desc(), MemberSegment.member_id)
             .offset((page - 1) * per_page)
             .limit(per_page + 1)
         )
     )
-    # The members are loaded with their rows (one query), for their names and tiers.
-    ids = [row.member_id for row in rows]
-    if ids:
-        list(db.session.scalars(select(Member).where(Member.id.in_(ids))))
     return GroupPage(segments=rows[:per_page], page=page, has_more=len(rows) > per_page)
