@@ -22,6 +22,8 @@ from portal.services.engagement.segments import refresh_segments
 from portal.services.members.accounts import create_member, find_member_by_email
 from portal.services.members.preferences import record_marketing_consent
 from portal.services.messaging.marketing import send_marketing
+from portal.services.points.expiry import expire_due_points, send_expiry_notices
+from portal.services.points.tiers import evaluate_tiers
 
 # The sentence beside the box on /account, as members read it in English.
 DEMO_PASSWORD = "demo-password-9"
@@ -129,6 +131,10 @@ def _seed_segment_stories(now: datetime) -> None:
         if opted_in:
             record_marketing_consent(member, CONSENT_WORDING, now=now - timedelta(days=200))
     db.session.flush()
+    # Bring them up to today, as run-jobs would have (so a second seed-demo changes nothing).
+    expire_due_points(now=now)
+    evaluate_tiers(now=now)
+    send_expiry_notices(now=now)
 
 
 def seed_campaigns() -> list[str]:
