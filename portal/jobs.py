@@ -22,7 +22,10 @@ from portal.clock import utcnow
 from portal.database import changed_rows
 from portal.extensions import db
 from portal.models import JobLock, JobRun
+from portal.services.engagement import segments
 from portal.services.engagement.call_rules import schedule_calls
+from portal.services.engagement.campaigns import campaigns_sending, send_campaign_batch
+from portal.services.engagement.occasions import announce_birthday_months, offer_special_dates
 from portal.services.events.reminders import mark_no_shows, send_event_reminders
 from portal.services.members.sessions import forget_ended_sessions
 from portal.services.messaging.delivery import deliver_pending
@@ -58,6 +61,10 @@ def periodic_jobs() -> list[tuple[str, Callable[[], int]]]:
         ("event-surveys", invite_after_attended_events),
         ("reward-pairs", refresh_reward_pairs),
         ("return-calls", schedule_calls),
+        ("segments", refresh_segments_job),
+        ("birthday-months", announce_birthday_months),
+        ("special-dates", offer_special_dates),
+        ("campaign-sending", continue_campaigns),
         ("deliver-mail", deliver_pending),
     ]
 
@@ -80,32 +87,32 @@ def holder_is_gone(holder: str | None) -> bool:
     return False
 
 
-def acquire_lock() -> bool:
+def acquire_lock(name: str = LOCK_NAME, ttl: timedelta = LOCK_TTL) -> bool:
     now = utcnow()
-    if db.session.get(JobLock, LOCK_NAME) is None:
+    if db.session.get(JobLock, name) is None:
         try:
             with db.session.begin_nested():
-                db.session.add(JobLock(name=LOCK_NAME))
+                db.session.add(JobLock(name=name))
         except IntegrityError:
             pass
     taken = changed_rows(
         db.session.execute(
             update(JobLock)
             .where(
-                JobLock.name == LOCK_NAME,
+                JobLock.name == name,
                 or_(JobLock.locked_until.is_(None), JobLock.locked_until < now),
             )
-            .values(holder=_holder(), locked_until=now + LOCK_TTL)
+            .values(holder=_holder(), locked_until=now + ttl)
         )
     )
     if taken != 1:
-        stale = db.session.scalar(select(JobLock.holder).where(JobLock.name == LOCK_NAME))
+        stale = db.session.scalar(select(JobLock.holder).where(JobLock.name == name))
         if holder_is_gone(stale):
             taken = changed_rows(
                 db.session.execute(
                     update(JobLock)
-                    .where(JobLock.name == LOCK_NAME, JobLock.holder == stale)
-                    .values(holder=_holder(), locked_until=now + LOCK_TTL)
+                    .where(JobLock.name == name, JobLock.holder == stale)
+                    .values(holder=_holder(), locked_until=now + ttl)
                 )
             )
             if taken == 1:
@@ -114,13 +121,49 @@ def acquire_lock() -> bool:
     return taken == 1
 
 
-def release_lock() -> None:
+def release_lock(name: str = LOCK_NAME) -> None:
     db.session.execute(
         update(JobLock)
-        .where(JobLock.name == LOCK_NAME, JobLock.holder == _holder())
+        .where(JobLock.name == name, JobLock.holder == _holder())
         .values(holder=None, locked_until=None, last_finished_at=utcnow())
     )
     db.session.commit()
+
+
+SEGMENTS_LOCK = "segments-refresh"
+
+
+def refresh_segments_job() -> int:
+    """Refresh the members' segments under a lock of its own (the page or a second host may
+    start one while run-jobs runs): the second refresh started at the same time does nothing
+    and answers 0."""
+    if not acquire_lock(SEGMENTS_LOCK, timedelta(minutes=30)):
+        logger.info("segments are being refreshed elsewhere; nothing done")
+        return 0
+    try:
+        placed = segments.refresh_segments(now=utcnow())
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    finally:
+        release_lock(SEGMENTS_LOCK)
+    return placed
+
+
+def continue_campaigns() -> int:
+    """Send on the campaigns a request began (large segments): batch after batch, each batch
+    committed on its own, so a member's opt-out waits for one batch at most and a failure
+    keeps what was decided. Returns how many members were decided."""
+    decided = 0
+    for campaign in campaigns_sending():
+        while True:
+            done = send_campaign_batch(campaign, now=utcnow())
+            db.session.commit()
+            decided += done
+            if campaign.status != "sending":
+                break
+    return decided
 
 
 def _note_run(name: str, *, started: datetime, count: int | None, seconds: float) -> None:

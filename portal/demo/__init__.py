@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from portal.demo.accounts import seed_accounts
 from portal.demo.calls import seed_calls
+from portal.demo.campaigns import seed_campaigns
 from portal.demo.events import seed_events
 from portal.demo.programme import seed_programme
 from portal.demo.purchases import seed_purchases
@@ -31,4 +32,5 @@ def seed_demo(generated_members: int = GENERATED_MEMBERS) -> list[str]:
     summary += seed_surveys()
     summary += seed_calls()
     summary += seed_programme(generated_members)
+    summary += seed_campaigns()
     return summary

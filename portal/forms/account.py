@@ -2,8 +2,19 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, PasswordField, StringField, TelField, TextAreaField
-from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, Optional
+from wtforms import (
+    BooleanField,
+    DateField,
+    IntegerField,
+    PasswordField,
+    RadioField,
+    SelectField,
+    StringField,
+    TelField,
+    TextAreaField,
+)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, NumberRange, Optional
 
 from portal.forms.auth import REQUIRED
 from portal.forms.fields import (
@@ -35,7 +46,65 @@ class ProfileForm(FlaskForm):
         description=_l("Where the online shop sends your orders."),
         render_kw={"autocomplete": "street-address", "rows": 3},
     )
-    marketing_opt_in = BooleanField(_l("Send me news of launches, salons and members' offers"))
+
+
+class CommunicationForm(FlaskForm):
+    """The member's communication choices (DESIGN.md fixes the field names). The label of
+    `marketing_opt_in` is the consent's wording, kept as shown when the member ticks it."""
+
+    channel_email = BooleanField(_l("By email"), id="channel_email")
+    channel_in_app = BooleanField(_l("In the portal (notifications)"), id="channel_in_app")
+    marketing_opt_in = BooleanField(
+        _l("Send me news of launches, salons and members' offers. I can stop them at any time."),
+        id="marketing_opt_in",
+    )
+    personalised_suggestions = BooleanField(
+        _l("Suggest rewards for me from what I and members like me chose"),
+        id="personalised_suggestions",
+    )
+    locale = RadioField(
+        _l("Language"),
+        choices=[SelectChoice("en", "English"), SelectChoice("zh_Hans", "中文")],
+        validators=[DataRequired(REQUIRED)],
+        id="communication_locale",
+    )
+
+
+MONTHS = [
+    SelectChoice("1", _l("January")),
+    SelectChoice("2", _l("February")),
+    SelectChoice("3", _l("March")),
+    SelectChoice("4", _l("April")),
+    SelectChoice("5", _l("May")),
+    SelectChoice("6", _l("June")),
+    SelectChoice("7", _l("July")),
+    SelectChoice("8", _l("August")),
+    SelectChoice("9", _l("September")),
+    SelectChoice("10", _l("October")),
+    SelectChoice("11", _l("November")),
+    SelectChoice("12", _l("December")),
+]
+
+
+class SpecialDateForm(FlaskForm):
+    month = SelectField(
+        _l("Month"), choices=MONTHS, coerce=int, validators=[InputRequired(REQUIRED)]
+    )
+    day = IntegerField(
+        _l("Day"),
+        validators=[
+            InputRequired(REQUIRED),
+            NumberRange(min=1, max=31, message=_l("A day of the month, 1 to 31.")),
+        ],
+        render_kw={"inputmode": "numeric", "min": 1, "max": 31},
+    )
+    label = StringField(
+        _l("What it is (optional)"),
+        filters=[strip],
+        validators=[Optional(), Length(max=60)],
+        description=_l("E.g. “Wedding anniversary”."),
+        render_kw={"maxlength": 60},
+    )
 
 
 class ChangePasswordForm(FlaskForm):

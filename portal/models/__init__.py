@@ -6,6 +6,7 @@ from portal.models.events import Event, EventRsvp
 from portal.models.imports import PurchaseImport
 from portal.models.jobs import JobLock, JobRun
 from portal.models.ledger import LedgerEntry
+from portal.models.marketing import Campaign, MarketingClick, MarketingDelivery
 from portal.models.member_desk import MemberNote, PointsAdjustmentRequest
 from portal.models.members import LoginSession, Member, Passkey, SpecialDate
 from portal.models.messages import Notification, OutboxMessage
@@ -13,6 +14,7 @@ from portal.models.programme import Setting, Tier
 from portal.models.purchases import ApiToken, Purchase, PurchaseItem, PurchaseReturn, TierChange
 from portal.models.referrals import Referral, ReferralLinkOpen
 from portal.models.rewards import Redemption, Reward, RewardPair
+from portal.models.segments import MemberSegment
 from portal.models.surveys import (
     CaseNote,
     FollowUpCase,
@@ -25,6 +27,10 @@ from portal.models.surveys import (
 
 __all__ = [
     "ApiToken",
+    "Campaign",
+    "MarketingClick",
+    "MarketingDelivery",
+    "MemberSegment",
     "Purchase",
     "PurchaseImport",
     "PurchaseItem",

@@ -15,6 +15,10 @@ from sqlalchemy.orm import Mapped, mapped_column
 from portal.clock import utcnow
 from portal.models.base import Model, UTCDateTime
 
+# Every message is service (receipts, vouchers, account, events, expiry, cases: never capped)
+# or marketing (campaigns, birthday and special-date offers: only through the marketing gate).
+MESSAGE_CATEGORIES = ("service", "marketing")
+
 
 class Notification(Model):
     __tablename__ = "notifications"
@@ -27,11 +31,13 @@ class Notification(Model):
             sqlite_where=text("read_at IS NULL"),
             postgresql_where=text("read_at IS NULL"),
         ),
+        CheckConstraint("category IN ('service', 'marketing')", name="category_known"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))
     kind: Mapped[str] = mapped_column(String(32))
+    category: Mapped[str] = mapped_column(String(10), default="service", server_default="service")
     title: Mapped[str] = mapped_column(String(200))
     body: Mapped[str] = mapped_column(Text, default="")
     # Where "See details" leads: an endpoint and its arguments, made into a URL by the page or
@@ -48,12 +54,14 @@ class OutboxMessage(Model):
     __tablename__ = "outbox_messages"
     __table_args__ = (
         CheckConstraint("status IN ('pending', 'sending', 'sent')", name="status_known"),
+        CheckConstraint("category IN ('service', 'marketing')", name="category_known"),
         Index("ix_outbox_messages_status", "status", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"))
     to_address: Mapped[str] = mapped_column(String(254))
+    category: Mapped[str] = mapped_column(String(10), default="service", server_default="service")
     subject: Mapped[str] = mapped_column(String(200))
     body_text: Mapped[str] = mapped_column(Text)
     body_html: Mapped[str | None] = mapped_column(Text)

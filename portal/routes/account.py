@@ -7,8 +7,8 @@ import json
 from datetime import datetime
 
 from flask import Blueprint, Response, flash, jsonify, redirect, request, session, url_for
+from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
-from flask_babel import ngettext
 from flask_login import current_user, login_required
 
 from portal.forms.account import (
@@ -16,18 +16,22 @@ from portal.forms.account import (
     ChangeEmailForm,
     ChangePasswordForm,
     CloseAccountForm,
+    CommunicationForm,
     LanguageForm,
     PasskeyNameForm,
     ProfileForm,
+    SpecialDateForm,
 )
-from portal.models import LoginSession, Passkey
+from portal.models import LoginSession, Passkey, SpecialDate
 from portal.routes.auth import forget_browser_session, slowed_down, wait_minutes
-from portal.services.members import accounts, closure, passkeys, sessions
+from portal.services.members import accounts, closure, passkeys, preferences, sessions
 from portal.services.members.export import export_member_data
 from portal.services.members.throttle import TooManyAttempts
 from portal.services.programme.local_time import local_date
+from portal.services.programme.refusals import Invalid
 from portal.web.devices import device_label
 from portal.web.edge import get_or_404
+from portal.web.navigation import current_locale_code
 from portal.web.rendering import render
 from portal.web.wording import passkey_refusal_text
 
@@ -44,6 +48,15 @@ def _forms(**overrides):
         "passkey_form": AddPasskeyForm(
             formdata=None, name=device_label(request.user_agent.string)[:60]
         ),
+        "communication_form": CommunicationForm(
+            formdata=None,
+            channel_email=current_user.channel_email,
+            channel_in_app=current_user.channel_in_app,
+            marketing_opt_in=current_user.marketing_opt_in,
+            personalised_suggestions=current_user.personalised_suggestions,
+            locale=current_user.locale or current_locale_code(),
+        ),
+        "special_date_form": SpecialDateForm(formdata=None),
         "rename_errors": {},
     }
     forms.update(overrides)
@@ -57,6 +70,7 @@ def _page(status=200, **overrides):
         login_sessions=sessions.live_sessions(current_user),
         member_passkeys=passkeys.passkeys_of(current_user),
         this_session=sessions.token_hash(session.get("sid") or ""),
+        max_special_dates=preferences.MAX_SPECIAL_DATES,
         **_forms(**overrides),
     )
 
@@ -94,7 +108,6 @@ def update_profile():
                 name=form.name.data,
                 phone=form.phone.data,
                 birthday=form.birthday.data,
-                marketing_opt_in=form.marketing_opt_in.data,
                 delivery_address=form.delivery_address.data,
             )
         except accounts.BirthdayLocked:
@@ -107,6 +120,65 @@ def update_profile():
             flash(_("Your details are saved."), "success")
             return redirect(url_for("account.account"), 303)
     return _page(status=422, profile_form=form)
+
+
+@bp.post("/communication")
+@login_required
+def update_communication():
+    form = CommunicationForm()
+    if not form.validate_on_submit():
+        return _page(status=422, communication_form=form)
+    preferences.update_communication(
+        current_user._get_current_object(),
+        channel_email=form.channel_email.data,
+        channel_in_app=form.channel_in_app.data,
+        marketing_opt_in=form.marketing_opt_in.data,
+        personalised_suggestions=form.personalised_suggestions.data,
+        locale=form.locale.data,
+        # The sentence beside the box, in the language the member read it in.
+        consent_wording=str(form.marketing_opt_in.label.text),
+    )
+    session["locale"] = form.locale.data
+    with force_locale(form.locale.data):  # said in the language just chosen
+        flash(_("Your choices are saved."), "success")
+    return redirect(url_for("account.account", _anchor="communication"), 303)
+
+
+SPECIAL_DATE_REFUSALS = {
+    "no_such_day": lambda refusal: _("That day does not exist in that month."),
+    "date_kept_already": lambda refusal: _("You have kept this date already."),
+    "too_many_dates": lambda refusal: _(
+        "You can keep up to %(num)d dates. Remove one to add another.",
+        num=refusal.values["limit"],
+    ),
+}
+
+
+@bp.post("/special-dates")
+@login_required
+def add_special_date():
+    form = SpecialDateForm()
+    if form.validate_on_submit():
+        try:
+            preferences.add_special_date(
+                current_user, month=form.month.data, day=form.day.data, label=form.label.data
+            )
+        except Invalid as refusal:
+            words = SPECIAL_DATE_REFUSALS[refusal.code](refusal)
+            (form.day.errors if refusal.errors else form.label.errors).append(words)
+        else:
+            flash(_("The date is saved. We will remember it every year."), "success")
+            return redirect(url_for("account.account", _anchor="special-dates"), 303)
+    return _page(status=422, special_date_form=form)
+
+
+@bp.post("/special-dates/<int:special_date_id>/delete")
+@login_required
+def remove_special_date(special_date_id: int):
+    special_date = get_or_404(SpecialDate, special_date_id, owner=current_user)
+    preferences.remove_special_date(current_user, special_date)
+    flash(_("The date is removed."), "success")
+    return redirect(url_for("account.account", _anchor="special-dates"), 303)
 
 
 @bp.post("/password")

@@ -103,6 +103,7 @@ def register():
                 visitor=current_visitor(),
                 locale=_current_locale(),
                 marketing_opt_in=form.marketing_opt_in.data,
+                marketing_consent_wording=str(form.marketing_opt_in.label.text),
             )
             session.pop(REFERRAL_SESSION_KEY, None)
             session["registered_email"] = accounts.normalise_email(form.email.data)

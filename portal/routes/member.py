@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, redirect, url_for
+from flask import Blueprint, abort, redirect, url_for
 from flask_login import current_user, login_required
 
+from portal.models import MarketingDelivery
+from portal.services.engagement.campaigns import record_open
 from portal.services.members.dashboard import dashboard_for, programme_tiers, recent_notifications
 from portal.services.messaging.notifications import mark_all_read
 from portal.services.surveys.testimonials import testimonials
@@ -37,3 +39,27 @@ def mark_notifications_read():
 @login_required
 def notifications():
     return render("member/notifications.html", notifications=recent_notifications(current_user))
+
+
+def _message_target(delivery: MarketingDelivery) -> str:
+    """Where a marketing message leads: its campaign's reward or event, else the page that
+    fits the occasion."""
+    campaign = delivery.campaign
+    if campaign and campaign.reward_id:
+        return url_for("rewards.detail", reward_id=campaign.reward_id)
+    if campaign and campaign.event_id:
+        return url_for("events.detail", event_id=campaign.event_id)
+    if delivery.kind == "special_date":
+        return url_for("rewards.catalogue")
+    return url_for("member.dashboard")
+
+
+@bp.get("/go/<token>")
+def open_message(token: str):
+    """A marketing message's tracked link: the open is counted (a click row, as /r/<code>
+    counts a referral link's opens), then the member goes on to the page; signing in first
+    if needed."""
+    delivery = record_open(token)
+    if delivery is None:
+        abort(404)
+    return redirect(_message_target(delivery), 303)

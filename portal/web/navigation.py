@@ -110,6 +110,8 @@ ADMIN_NAV = [
         badge_label=_l("waiting"),
     ),
     AdminNavItem("admin.audit", _l("Audit log")),
+    AdminNavItem("admin.segments", _l("Segments")),
+    AdminNavItem("admin.campaigns", _l("Campaigns")),
     AdminNavItem("admin.settings", _l("Settings"), admin_only=True),
 ]
 

@@ -325,6 +325,15 @@ def install_wording(app: Flask) -> None:
         call_reason_labels=CALL_REASON_LABELS,
         call_outcome_labels=CALL_OUTCOME_LABELS,
     )
+    from portal.web import segment_text
+
+    app.jinja_env.filters.update(segment_reason=segment_text.segment_reason)
+    app.jinja_env.globals.update(
+        segment_labels=segment_text.SEGMENT_LABELS,
+        segment_descriptions=segment_text.SEGMENT_DESCRIPTIONS,
+        skip_reason_labels=segment_text.SKIP_REASON_LABELS,
+        campaign_status_labels=segment_text.CAMPAIGN_STATUS_LABELS,
+    )
 
 
 def sign_in_blocked_text() -> str:

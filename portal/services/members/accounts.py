@@ -21,7 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from portal.clock import utcnow
 from portal.extensions import db
 from portal.models import Member
-from portal.services.members import cards
+from portal.services.members import cards, preferences
 from portal.services.members.passwords import hash_password, needs_rehash, verify_password
 from portal.services.members.sessions import end_all_sessions
 from portal.services.members.throttle import (
@@ -100,6 +100,7 @@ def create_member(
     birthday: date | None = None,
     locale: str | None = None,
     marketing_opt_in: bool = False,
+    marketing_consent_wording: str | None = None,
     referred_by: Member | None = None,
     verified: bool = False,
 ) -> Member:
@@ -120,6 +121,9 @@ def create_member(
             birthday=birthday,
             locale=locale,
             marketing_opt_in=marketing_opt_in,
+            # An opt-in at registration keeps its moment and the sentence beside the box.
+            marketing_consent_at=now if marketing_opt_in else None,
+            marketing_consent_wording=marketing_consent_wording if marketing_opt_in else None,
             referred_by_id=referred_by.id if referred_by else None,
             terms_accepted_at=now,
             email_verified_at=now if verified else None,
@@ -157,6 +161,7 @@ def register_member(
     visitor: Visitor | None = None,
     locale: str | None = None,
     marketing_opt_in: bool = False,
+    marketing_consent_wording: str | None = None,
 ) -> Registration:
     """Create an unverified member and mail a confirmation link. For a taken email, mail its
     owner instead (someone tried to join with it; a reset link if it was them) and create
@@ -191,6 +196,7 @@ def register_member(
             birthday=birthday,
             locale=locale,
             marketing_opt_in=marketing_opt_in,
+            marketing_consent_wording=marketing_consent_wording,
             referred_by=referrer,
         )
     except IntegrityError:
@@ -431,7 +437,7 @@ def update_profile(
     name: str,
     phone: str | None,
     birthday: date | None,
-    marketing_opt_in: bool,
+    marketing_opt_in: bool | None = None,
     delivery_address: str | None = None,
 ) -> None:
     """Members set their birthday once: moving it would move the double-points month. A phone
@@ -443,7 +449,12 @@ def update_profile(
             member.name = name.strip()
             member.phone = phone or None
             member.birthday = birthday
-            member.marketing_opt_in = marketing_opt_in
+            if marketing_opt_in is not None and marketing_opt_in != member.marketing_opt_in:
+                # Kept for older callers; the account page's communication form is the way.
+                if marketing_opt_in:
+                    preferences.record_marketing_consent(member, "", now=utcnow())
+                else:
+                    preferences.withdraw_marketing_consent(member, now=utcnow())
             member.delivery_address = (delivery_address or "").strip() or None
     except IntegrityError:
         raise PhoneInUse from None

@@ -64,6 +64,22 @@ def _profile(member: Member) -> dict:
     }
 
 
+def _communication(member: Member) -> dict:
+    return {
+        "channel_email": member.channel_email,
+        "channel_in_app": member.channel_in_app,
+        "language": member.locale,
+        "marketing_opt_in": member.marketing_opt_in,
+        "marketing_consent_at": iso_utc(member.marketing_consent_at),
+        "marketing_consent_wording": member.marketing_consent_wording,
+        "personalised_suggestions": member.personalised_suggestions,
+        "do_not_call_since": iso_utc(member.do_not_call_at),
+        "special_dates": [
+            {"month": d.month, "day": d.day, "label": d.label} for d in member.special_dates
+        ],
+    }
+
+
 def _tier(member: Member) -> dict:
     changes = db.session.scalars(
         select(TierChange).where(TierChange.member_id == member.id).order_by(TierChange.id)
@@ -245,6 +261,7 @@ def export_member_data(member: Member, *, now: datetime | None = None) -> dict:
         "exported_at": iso_utc(now or utcnow()),
         "programme": programme_settings().programme_name,
         "profile": _profile(member),
+        "communication": _communication(member),
         "tier": _tier(member),
         "points": {"balance": member.points_balance, "ledger": _ledger(member)},
         "purchases": _purchases(member),

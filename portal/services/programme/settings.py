@@ -45,6 +45,32 @@ class ProgrammeSettings:
     referral_monthly_cap: int = 10
     # Communication: at most this many marketing messages per member per 7 days.
     marketing_weekly_cap: int = 1
+    # The special-date offer goes this many days before the date.
+    special_date_notice_days: int = 7
+    # Campaign results: "bought within" this many days; a win-back (lapsed, at risk) this many.
+    campaign_result_days: int = 30
+    win_back_days: int = 60
+    # Segments (RFM over purchases net of returns in the last 24 months), fitted to a store
+    # selling a few high-value pieces a year. Recency: last purchase within so many months
+    # scores 5, 4, 3, 2 (else 1); frequency: at least so many purchases; monetary: at least so
+    # many whole currency units of net spend.
+    rfm_recency_5_months: int = 1
+    rfm_recency_4_months: int = 3
+    rfm_recency_3_months: int = 6
+    rfm_recency_2_months: int = 12
+    rfm_frequency_5: int = 6
+    rfm_frequency_4: int = 4
+    rfm_frequency_3: int = 3
+    rfm_frequency_2: int = 2
+    rfm_monetary_5_units: int = 150_000
+    rfm_monetary_4_units: int = 50_000
+    rfm_monetary_3_units: int = 20_000
+    rfm_monetary_2_units: int = 5_000
+    # The named groups: joined within so many days (promising); no purchase for so many months
+    # (at risk, lapsed).
+    segment_promising_days: int = 90
+    segment_at_risk_months: int = 6
+    segment_lapsed_months: int = 12
     # Signed-in sessions end after this long unused, and at the latest this long after signing
     # in: members' in days, staff and admins' in minutes and hours.
     member_session_idle_days: int = 30
@@ -190,6 +216,24 @@ RANGES: dict[str, tuple[int, int]] = {
     "referral_window_days": (1, 365),
     "referral_monthly_cap": (0, 1_000),
     "marketing_weekly_cap": (0, 14),
+    "special_date_notice_days": (1, 60),
+    "campaign_result_days": (1, 365),
+    "win_back_days": (1, 365),
+    "rfm_recency_5_months": (1, 24),
+    "rfm_recency_4_months": (1, 24),
+    "rfm_recency_3_months": (1, 24),
+    "rfm_recency_2_months": (1, 24),
+    "rfm_frequency_5": (1, 1_000),
+    "rfm_frequency_4": (1, 1_000),
+    "rfm_frequency_3": (1, 1_000),
+    "rfm_frequency_2": (1, 1_000),
+    "rfm_monetary_5_units": (1, 100_000_000),
+    "rfm_monetary_4_units": (1, 100_000_000),
+    "rfm_monetary_3_units": (1, 100_000_000),
+    "rfm_monetary_2_units": (1, 100_000_000),
+    "segment_promising_days": (1, 365),
+    "segment_at_risk_months": (1, 24),
+    "segment_lapsed_months": (1, 24),
     "member_session_idle_days": (1, 365),
     "member_session_max_days": (1, 730),
     "staff_session_idle_minutes": (5, 24 * 60),
