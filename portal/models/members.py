@@ -33,7 +33,12 @@ class Member(UserMixin, Model):
     """A person with an account: a customer, or staff (who may also collect points)."""
 
     __tablename__ = "members"
-    __table_args__ = (CheckConstraint("role IN ('member', 'staff', 'admin')", name="role_known"),)
+    __table_args__ = (
+        CheckConstraint("role IN ('member', 'staff', 'admin')", name="role_known"),
+        # Members joined in a period, and members by tier (the KPI dashboard).
+        Index("ix_members_role_created", "role", "created_at"),
+        Index("ix_members_role_tier", "role", "tier_code"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254), unique=True)  # stored lower-cased

@@ -42,6 +42,8 @@ class Purchase(Model):
         ),
         CheckConstraint("channel IN ('api', 'staff', 'import')", name="channel_known"),
         Index("ix_purchases_member_time", "member_id", "purchased_at"),
+        # Active members and repeat buyers of a period (the KPI dashboard): a covering index.
+        Index("ix_purchases_purchased_member", "purchased_at", "member_id"),
         # Purchases per hour of each token (the admin's view of unusual bursts).
         Index("ix_purchases_token_created", "api_token_id", "created_at"),
     )
@@ -180,6 +182,7 @@ class TierChange(Model):
     __table_args__ = (
         CheckConstraint("reason IN ('upgrade', 'evaluation', 'staff')", name="reason_known"),
         Index("ix_tier_changes_member", "member_id", "id"),
+        Index("ix_tier_changes_created", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -166,6 +166,7 @@ SETTING_GROUPS: list[tuple[LazyString, tuple[str, ...]]] = [
             "goodwill_admin_limit",
         ),
     ),
+    (_l("Reporting"), ("point_value_minor_units", "expected_redemption_percent")),
     (
         _l("Signed-in sessions"),
         (
@@ -208,6 +209,14 @@ SETTING_LABELS: dict[str, tuple[LazyString, LazyString | None]] = {
     "case_due_hours": (_l("A detractor is called back within (hours)"), None),
     "goodwill_staff_limit": (_l("Goodwill points staff may give per case"), None),
     "goodwill_admin_limit": (_l("Goodwill points admins may give per case"), None),
+    "point_value_minor_units": (
+        _l("Value of one point (in cents or fen)"),
+        _l("What a redeemed point costs the programme; the points liability is counted with it."),
+    ),
+    "expected_redemption_percent": (
+        _l("Share of outstanding points expected to be redeemed (%)"),
+        _l("The rest is expected to expire unused (breakage)."),
+    ),
     "member_session_idle_days": (_l("Members: signed out after unused (days)"), None),
     "member_session_max_days": (_l("Members: signed out at the latest after (days)"), None),
     "staff_session_idle_minutes": (_l("Staff: signed out after unused (minutes)"), None),

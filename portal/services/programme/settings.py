@@ -60,6 +60,10 @@ class ProgrammeSettings:
     case_due_hours: int = 48
     goodwill_staff_limit: int = 500
     goodwill_admin_limit: int = 2000
+    # Reporting: what one point costs the programme when it is redeemed (minor units, fen), and
+    # the share of outstanding points expected to be redeemed, for the points liability.
+    point_value_minor_units: int = 5
+    expected_redemption_percent: int = 80
 
 
 DEFAULTS = ProgrammeSettings()
@@ -129,6 +133,8 @@ RANGES: dict[str, tuple[int, int]] = {
     "case_due_hours": (1, 24 * 14),
     "goodwill_staff_limit": (0, 100_000),
     "goodwill_admin_limit": (0, 1_000_000),
+    "point_value_minor_units": (0, 100_000),
+    "expected_redemption_percent": (0, 100),
 }
 DEFAULT_RANGE = (0, 1_000_000)
 # Settings the admin page shows but does not change: another currency would turn every stored
