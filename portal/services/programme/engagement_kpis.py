@@ -4,7 +4,10 @@ Like portal/services/programme/kpis.py, each figure is one SQL aggregate over an
 for the period and the one before it.
 
 - referral conversion: referral links opened in the period (one per browser and day), friends
-  who joined through a link in it, and referrals rewarded in it (both bonuses paid);
+  who joined in it (by link, code or at the desk; not an existing account or the referrer
+  themselves, which are ineligible from the start), those of them who came through a link, and
+  referrals rewarded in it (the referrer's bonus paid, the friend's having been paid before or
+  with it);
 - events that started in the period (cancelled ones left out): fill rate = places booked
   (members and guests, confirmed, checked in or no-show) ÷ capacity; no-show rate = confirmed
   parties that did not come ÷ parties that came or did not, over the events that have ended;
@@ -32,6 +35,10 @@ from portal.services.surveys.scores import (
     CsatResult,
     NpsResult,
 )
+
+
+# Referrals refused from the start: nobody new joined.
+NOT_JOINS = ("self_referral", "existing_account")
 
 
 @dataclass(frozen=True)
@@ -84,7 +91,11 @@ def referral_figures(period: ReportPeriod) -> ReferralFigures:
             count_in(Referral.created_at, before.starts_at, before.ends_at),
             by_link(period.starts_at, period.ends_at),
             by_link(before.starts_at, before.ends_at),
-        ).where(Referral.created_at >= before.starts_at, Referral.created_at < period.ends_at)
+        ).where(
+            Referral.created_at >= before.starts_at,
+            Referral.created_at < period.ends_at,
+            ~and_(Referral.status == "ineligible", Referral.reason.in_(NOT_JOINS)),
+        )
     ).one()
     # Rewarded when the referrer's bonus was paid: it comes with the friend's or after it (capped).
     paid = Referral.referrer_credited_at
