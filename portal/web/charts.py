@@ -80,11 +80,17 @@ COMPARE_WIDTH, ROW_HEIGHT, LEGEND_HEIGHT = 360, 50, 26
 
 
 def compare_bars_svg(
-    bars: list[ComparedBar], *, title: str, current_label: str, previous_label: str
+    bars: list[ComparedBar],
+    *,
+    title: str,
+    current_label: str,
+    previous_label: str,
+    scale_to: float | None = None,
 ) -> Markup:
     """One row per figure: its label, a bar for this period and a thinner one for the period
-    before, on one scale from 0 to the largest value of the chart (negative values draw none)."""
-    largest = max([b.value or 0 for b in bars] + [b.previous or 0 for b in bars] + [0])
+    before, on one scale from 0 to `scale_to` (100 for percentages) or else the largest value
+    of the chart (negative values draw none)."""
+    largest = scale_to or max([b.value or 0 for b in bars] + [b.previous or 0 for b in bars] + [0])
     room = COMPARE_WIDTH - 90  # the longest bar leaves space for its number
 
     def length(value: float | None) -> float:

@@ -115,8 +115,13 @@ def _compared_panel(
                     shown(previous, kind),
                 )
             )
+    rates_only = all(METRICS[metric][1] == "rate" for metric in metrics[:charted])
     chart = compare_bars_svg(
-        bars, title=title, current_label=_("This period"), previous_label=_("Period before")
+        bars,
+        title=title,
+        current_label=_("This period"),
+        previous_label=_("Period before"),
+        scale_to=100 if rates_only else None,
     )
     return Panel(
         code,

@@ -39,7 +39,15 @@ def test_staff_see_the_dashboard_with_every_panel(client, login, june_programme)
     response = client.get("/admin/", query_string=JUNE)
     assert response.status_code == 200
     html = response.get_data(as_text=True)
-    for title in ("Members", "Points", "Top rewards", "Tiers", "Referrals", "Events", "NPS and CSAT"):
+    for title in (
+        "Members",
+        "Points",
+        "Top rewards",
+        "Tiers",
+        "Referrals",
+        "Events",
+        "NPS and CSAT",
+    ):
         assert f">{title}</h2>" in html
     assert "Redemption rate = redeemed ÷ issued in the period" in html
     assert "share of active members with two purchases or more" in html
@@ -98,7 +106,7 @@ def test_the_csv_contract(client, login, june_programme):
     assert figures["redemption_rate"] == ("0.0000", "0.0000")
     assert figures["outstanding_points"] == ("1550", "300")
     assert figures["nps"] == ("", "")  # nobody answered: no score, not 0
-    for metric, (value, previous) in figures.items():
+    for metric, (value, _previous) in figures.items():
         if metric.endswith("_rate") and value:
             assert 0 <= float(value) <= 1 and len(value.split(".")[1]) == 4
 
@@ -128,7 +136,10 @@ def test_each_table_has_its_own_csv(client, login, june_programme):
 @pytest.mark.parametrize(
     ("query", "message"),
     [
-        ({"from": "2026-06-10", "to": "2026-06-01"}, "The last day cannot be before the first day."),
+        (
+            {"from": "2026-06-10", "to": "2026-06-01"},
+            "The last day cannot be before the first day.",
+        ),
         ({"from": "2026-02-30", "to": "2026-03-01"}, "Enter the date as YYYY-MM-DD"),
         ({"from": "yesterday", "to": "2026-03-01"}, "Enter the date as YYYY-MM-DD"),
         ({"period": "custom", "from": "2026-03-01"}, "Enter a date."),

@@ -36,7 +36,6 @@ from portal.services.surveys.scores import (
     NpsResult,
 )
 
-
 # Referrals refused from the start: nobody new joined.
 NOT_JOINS = ("self_referral", "existing_account")
 
