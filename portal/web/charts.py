@@ -30,9 +30,11 @@ def bar_chart_svg(
     title: str,
     width: int = WIDTH,
     value_texts: list[str] | None = None,
+    values_up_to: int | None = None,
 ) -> Markup:
     """Bars (label, value or None for no answers) on a scale from `low` to `high`;
-    `value_texts` (one per bar) replace the plain numbers written on the bars."""
+    `value_texts` (one per bar) replace the plain numbers written on the bars; with more than
+    `values_up_to` bars no number is written (they would overlap; the table has them)."""
     count = max(len(bars), 1)
     slot = (width - 2 * PAD) / count
     span = high - low
@@ -56,9 +58,12 @@ def bar_chart_svg(
             parts.append(
                 f'<rect class="bar" x="{x:.1f}" y="{top:.1f}" width="{bar_width:.1f}" '
                 f'height="{height:.1f}"/>'
-                f'<text class="value" x="{x + bar_width / 2:.1f}" y="{top - 4:.1f}">'
-                f"{escape(text)}</text>"
             )
+            if values_up_to is None or len(bars) <= values_up_to:
+                parts.append(
+                    f'<text class="value" x="{x + bar_width / 2:.1f}" y="{top - 4:.1f}">'
+                    f"{escape(text)}</text>"
+                )
         parts.append(
             f'<text class="label" x="{x + bar_width / 2:.1f}" y="{HEIGHT - 8}">'
             f"{escape(label)}</text>"

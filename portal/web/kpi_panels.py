@@ -275,6 +275,7 @@ def _satisfaction_panel(dashboard: KpiDashboard) -> Panel:
         title=_("NPS by week or month"),
         width=360,
         value_texts=[shown(s, "score") for s in scores],
+        values_up_to=8,
     )
     lines = [figures.previous, *figures.trend, figures.overall]
     names = [
