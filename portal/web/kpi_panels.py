@@ -1,15 +1,10 @@
 """The KPI dashboard's panels in words: each panel's chart, its table (the chart's numbers, in
-the reader's locale) and the same table as CSV (machine numbers: points as integers, rates as
-decimals with 4 places, NPS with one decimal, money in minor units; empty when there is nothing
-to divide). The figures come from portal/services/programme/dashboard.py."""
+the reader's locale) and the same table for its CSV (portal/web/kpi_export.py writes the
+numbers). The figures come from portal/services/programme/dashboard.py."""
 
 from __future__ import annotations
 
-import csv
-import io
-from collections.abc import Iterable
 from dataclasses import dataclass, field
-from fractions import Fraction
 from typing import Any
 
 from flask_babel import format_date, format_decimal
@@ -20,9 +15,8 @@ from markupsafe import Markup
 from portal.services.programme.dashboard import KpiDashboard
 from portal.web.charts import ComparedBar, bar_chart_svg, compare_bars_svg
 from portal.web.formatting import money, number, percent, points
+from portal.web.kpi_export import exported, to_csv
 from portal.web.localized import localized, tier_name
-
-RATE_DECIMALS = 4
 
 # How each single figure is written: a count, points, a rate, money or a score.
 METRICS: dict[str, tuple[Any, str]] = {
@@ -66,17 +60,6 @@ def shown(value: Any, kind: str) -> str:
     if kind == "points":
         return points(int(value))
     return number(int(value))
-
-
-def exported(value: Any, kind: str) -> str:
-    """A figure for the CSV: integers, rates with 4 decimals, NPS with one."""
-    if value is None:
-        return ""
-    if kind == "rate":
-        return f"{float(value):.{RATE_DECIMALS}f}"
-    if kind == "score":
-        return f"{float(value):.1f}"
-    return str(int(value))
 
 
 @dataclass
@@ -329,28 +312,6 @@ def headline_csv(dashboard: KpiDashboard) -> str:
         for code, value, previous in dashboard.headline()
     ]
     return to_csv(["metric", "value", "previous"], rows)
-
-
-def to_csv(header: list[str], rows: Iterable[list[str]]) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(header)
-    for row in rows:
-        # A cell starting with = + - @ would be read as a formula by a spreadsheet.
-        writer.writerow(["'" + cell if _is_formula(cell) else cell for cell in row])
-    return out.getvalue()
-
-
-def _is_formula(cell: str) -> bool:
-    if cell[:1] in ("=", "+", "@"):
-        return True
-    if not cell.startswith("-"):
-        return False
-    try:
-        Fraction(cell)
-    except ValueError:
-        return True
-    return False
 
 
 PERIOD_ERRORS: dict[str, Any] = {

@@ -12,7 +12,8 @@ from portal.services.programme.dashboard import kpi_dashboard
 from portal.services.programme.local_time import local_date
 from portal.services.programme.periods import PERIOD_CODES, PeriodRefused, report_period
 from portal.services.purchases.api_tokens import unusual_bursts
-from portal.web.kpi_panels import PANEL_CODES, build_panels, headline_csv, period_errors, to_csv
+from portal.web.kpi_export import to_csv
+from portal.web.kpi_panels import PANEL_CODES, build_panels, headline_csv, period_errors
 from portal.web.rendering import render
 
 
