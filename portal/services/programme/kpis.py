@@ -7,6 +7,13 @@ Figures are read live rather than from daily summary rows: a summary would be a 
 of the ledger that has to be kept in step with late imports and returns, and distinct counts
 (active members, repeat buyers) cannot be added up from daily rows anyway.
 
+Known limit: on 2,000,000 purchases and ledger entries over two years, the 365-day page reads
+about 2,000,000 index entries twice (purchases grouped by member, ledger summed by kind) and
+takes seconds on SQLite, far from the 300 ms goal. The next step is daily rows per kind of
+ledger movement written by run-jobs (a closed day's sums never change: the ledger is
+append-only and dated when written), the open days summed live, and the distinct-member
+figures from monthly rows per member.
+
 Definitions (the page states them):
 - members joined: member accounts (not staff) created in the period;
 - active members: accounts with at least one purchase dated in the period (`purchased_at`);
