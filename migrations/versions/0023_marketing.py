@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0023'
-down_revision = '0013'
+down_revision = '0022'
 branch_labels = None
 depends_on = None
 

@@ -85,6 +85,8 @@ class LedgerEntry(Model):
             sqlite_where=db.text("followup_case_id IS NOT NULL"),
             postgresql_where=db.text("followup_case_id IS NOT NULL"),
         ),
+        # The KPI dashboard sums points by kind over a range of days: a covering index.
+        Index("ix_ledger_entries_created_kind", "created_at", "kind", "points"),
         Index(
             "ix_ledger_entries_expiring",
             "expires_at",

@@ -38,6 +38,9 @@ class Member(UserMixin, Model):
         CheckConstraint("role IN ('member', 'staff', 'admin')", name="role_known"),
         Index("ix_members_created_at", "created_at"),
         Index("ix_members_points_balance", "points_balance"),
+        # Members joined in a period, and members by tier (the KPI dashboard).
+        Index("ix_members_role_created", "role", "created_at"),
+        Index("ix_members_role_tier", "role", "tier_code"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -186,6 +186,7 @@ class TierChange(Model):
     __table_args__ = (
         CheckConstraint("reason IN ('upgrade', 'evaluation', 'staff')", name="reason_known"),
         Index("ix_tier_changes_member", "member_id", "id"),
+        Index("ix_tier_changes_created", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -62,6 +62,7 @@ class Referral(Model):
         Index("ix_referrals_status_release", "status", "release_at"),
         Index("ix_referrals_referrer_credited", "referrer_id", "referrer_credited_at"),
         Index("ix_referrals_created", "created_at"),
+        Index("ix_referrals_referrer_paid", "referrer_credited_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -104,6 +104,7 @@ class Redemption(Model):
         UniqueConstraint("member_id", "idempotency_key"),
         Index("ix_redemptions_member_recent", "member_id", "id"),
         Index("ix_redemptions_member_reward", "member_id", "reward_id"),
+        Index("ix_redemptions_created_reward", "created_at", "reward_id"),
         Index(
             "ix_redemptions_issued_until",
             "valid_until",

@@ -137,6 +137,7 @@ class SurveyAnswer(Model):
         CheckConstraint("points_awarded >= 0", name="points_not_negative"),
         Index("ix_survey_answers_queue", "moderation", "submitted_at"),
         Index("ix_survey_answers_member", "member_id", "submitted_at"),
+        Index("ix_survey_answers_submitted", "submitted_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

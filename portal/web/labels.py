@@ -260,6 +260,7 @@ SETTING_GROUPS: list[tuple[LazyString, tuple[str, ...]]] = [
             "goodwill_admin_limit",
         ),
     ),
+    (_l("Reporting"), ("point_value_minor_units", "expected_redemption_percent")),
     (
         _l("Return visits"),
         (
@@ -358,6 +359,14 @@ SETTING_LABELS: dict[str, tuple[LazyString, LazyString | None]] = {
         _l("Courtesy calls make up the number; a call reached or unanswered counts."),
     ),
     "call_courtesy_gap_days": (_l("Courtesy calls at least (days apart)"), None),
+    "point_value_minor_units": (
+        _l("Value of one point (in cents or fen)"),
+        _l("What a redeemed point costs the programme; the points liability is counted with it."),
+    ),
+    "expected_redemption_percent": (
+        _l("Share of outstanding points expected to be redeemed (%)"),
+        _l("The rest is expected to expire unused (breakage)."),
+    ),
     "member_session_idle_days": (_l("Members: signed out after unused (days)"), None),
     "member_session_max_days": (_l("Members: signed out at the latest after (days)"), None),
     "staff_session_idle_minutes": (_l("Staff: signed out after unused (minutes)"), None),

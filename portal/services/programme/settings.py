@@ -101,6 +101,10 @@ class ProgrammeSettings:
     # admins' limit is the most any single adjustment may be.
     points_adjust_staff_limit: int = 500
     points_adjust_admin_limit: int = 5000
+    # Reporting: what one point costs the programme when it is redeemed (minor units, fen), and
+    # the share of outstanding points expected to be redeemed, for the points liability.
+    point_value_minor_units: int = 5
+    expected_redemption_percent: int = 80
 
 
 DEFAULTS = ProgrammeSettings()
@@ -251,6 +255,8 @@ RANGES: dict[str, tuple[int, int]] = {
     "call_courtesy_gap_days": (30, 365),
     "points_adjust_staff_limit": (0, 100_000),
     "points_adjust_admin_limit": (1, 1_000_000),
+    "point_value_minor_units": (0, 100_000),
+    "expected_redemption_percent": (0, 100),
 }
 DEFAULT_RANGE = (0, 1_000_000)
 # Settings the admin page shows but does not change: another currency would turn every stored
