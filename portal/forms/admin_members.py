@@ -59,9 +59,8 @@ class MemberSearchForm(FlaskForm):
         choices=[SelectChoice(str(days), _l("%(days)d days", days=days)) for days in ACTIVE_DAYS],
         default=str(DEFAULT_ACTIVE_DAYS),
     )
-    # Segments plug in when they exist (portal/services/members/search.py); until then the
-    # field is not shown and its value is ignored.
-    segment = HiddenField()
+    # The groups of the last segment refresh (choices set by the route, with their names).
+    segment = SelectField(_l("Segment"), validate_choice=True, default="")
     sort = SelectField(
         _l("Sort by"),
         choices=[

@@ -11,7 +11,17 @@ from portal.extensions import db
 from portal.models import MemberNote
 from tests.conftest import form_post
 
-TABS = ["tiers", "ledger", "purchases", "vouchers", "referrals", "events", "surveys", "notes"]
+TABS = [
+    "tiers",
+    "ledger",
+    "purchases",
+    "vouchers",
+    "referrals",
+    "events",
+    "surveys",
+    "calls",
+    "notes",
+]
 
 
 @pytest.fixture
@@ -46,6 +56,7 @@ def test_the_profile_is_the_default_tab(client, login, lin):
         ("referrals", "Referrals", "Has not invited anyone yet."),
         ("events", "Events", "Has not answered any event yet."),
         ("surveys", "Surveys and cases", "Has not answered a survey yet."),
+        ("calls", "Calls", "No call yet."),
         ("notes", "Notes", "No notes yet."),
     ],
 )
@@ -81,7 +92,7 @@ def test_unknown_members_and_tabs_are_404(client, login, lin):
     login("staff")
     assert client.get("/admin/members/999999").status_code == 404
     assert client.get("/admin/members/999999/ledger").status_code == 404
-    assert client.get(f"/admin/members/{lin.id}/calls").status_code == 404
+    assert client.get(f"/admin/members/{lin.id}/campaigns").status_code == 404
     assert client.get(f"/admin/members/{lin.id}/profile").status_code == 404
 
 

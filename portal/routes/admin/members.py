@@ -27,7 +27,10 @@ from portal.forms.admin_members import (
     TierForm,
 )
 from portal.models import Member
+from portal.models.segments import SEGMENT_GROUPS
 from portal.routes.admin.blueprint import bp
+from portal.services.engagement.calls import calls_for_member
+from portal.services.engagement.segments import segment_of
 from portal.services.members import adjustments, blocking, desk, history, search
 from portal.services.points.tiers import all_tiers
 from portal.services.programme.settings import programme_settings
@@ -35,6 +38,7 @@ from portal.web.edge import get_or_404
 from portal.web.formatting import points as format_points
 from portal.web.localized import tier_name
 from portal.web.rendering import render
+from portal.web.segment_text import SEGMENT_LABELS
 
 SEARCH_FRAGMENTS = {"member-results": "results", "q": "results"}
 TAB_FRAGMENTS = {"member-tab": "tab"}
@@ -50,6 +54,9 @@ def _search_form(tiers) -> MemberSearchForm:
     ]
     form.store.choices = [SelectChoice("", _("Any store"))] + [
         SelectChoice(store, store) for store in search.purchase_stores()
+    ]
+    form.segment.choices = [SelectChoice("", _("Any segment"))] + [
+        SelectChoice(code, SEGMENT_LABELS[code]) for code in SEGMENT_GROUPS
     ]
     return form
 
@@ -86,7 +93,14 @@ def members():
         found=found,
         list_args=_list_args(found.filters),
         filtered=any(
-            (filters.tier, filters.store, filters.joined_from, filters.joined_to, filters.active)
+            (
+                filters.tier,
+                filters.store,
+                filters.joined_from,
+                filters.joined_to,
+                filters.active,
+                filters.segment,
+            )
         ),
     )
 
@@ -118,6 +132,7 @@ MEMBER_TABS = [
     MemberTab("referrals", _l("Referrals"), history.referrals_of),
     MemberTab("events", _l("Events"), history.rsvps_of),
     MemberTab("surveys", _l("Surveys and cases"), history.surveys_of),
+    MemberTab("calls", _l("Calls"), lambda member, page: calls_for_member(member)),
     MemberTab("notes", _l("Notes"), history.notes_of),
 ]
 TABS_BY_SLUG = {tab.slug: tab for tab in MEMBER_TABS}
@@ -158,6 +173,7 @@ def _member_page(member: Member, slug: str = "profile", *, status: int = 200, **
             "pending_requests": history.adjustment_requests_of(member),
             "adjust_limit": adjustments.adjustment_limit(current_user),
             "adjust_maximum": programme_settings().points_adjust_admin_limit,
+            "segment": segment_of(member),
         }
     if slug == "notes":
         context["note_form"] = forms.get("note_form") or NoteForm(formdata=None)

@@ -12,7 +12,6 @@ in the last N days. Sorted by name, joining date, points or last purchase; a pag
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -31,8 +30,9 @@ from sqlalchemy import (
 
 from portal.clock import utcnow
 from portal.extensions import db
-from portal.models import Member, Purchase
+from portal.models import Member, MemberSegment, Purchase
 from portal.models.base import UTCDateTime
+from portal.models.segments import SEGMENT_GROUPS
 from portal.phones import e164
 from portal.services.programme.local_time import local_day_start
 
@@ -43,11 +43,6 @@ ACTIVE_DAYS = (30, 90, 180, 365)
 DEFAULT_ACTIVE_DAYS = 90
 # Phone and card numbers are matched from this many digits on.
 MIN_DIGITS = 3
-
-# Segments (another part of the programme) plug in here: given a segment's code, the condition
-# on Member it selects, or None when there is no such segment (the filter is then ignored).
-SegmentCondition = Callable[[str], ColumnElement[bool] | None]
-segment_condition: SegmentCondition | None = None
 
 
 @dataclass(frozen=True)
@@ -203,10 +198,13 @@ def search_members(
         conditions.append(
             Member.id.in_(recent) if filters.active == "yes" else Member.id.not_in(recent)
         )
-    if filters.segment and segment_condition is not None:
-        condition = segment_condition(filters.segment)
-        if condition is not None:
-            conditions.append(condition)
+    if filters.segment in SEGMENT_GROUPS:
+        # The group of the last segment refresh (run-jobs); an unknown code is ignored.
+        conditions.append(
+            Member.id.in_(
+                select(MemberSegment.member_id).where(MemberSegment.group_code == filters.segment)
+            )
+        )
     order = _order(filters)
     wanted = page * size + 1
     query = select(Member).where(*conditions)
