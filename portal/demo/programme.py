@@ -76,7 +76,7 @@ class Programme:
         self.community.schedule()
         schedule_events(self.club)
         start = self.now - timedelta(days=HISTORY_DAYS)
-        self.timeline.nightly_jobs(start, self.now)
+        self.timeline.nightly_jobs(start, self.now, staff=self.staff)
 
     def join(self, person: Person, password_hash: str) -> None:
         referrer = self.members.get(person.referrer) if person.referrer is not None else None

@@ -50,9 +50,7 @@ def test_staff_read_the_kpis_for_a_period(programme, staff, live_server, page):
 
     page.get_by_role("link", name="Last 365 days").click()
     page.wait_for_url(re.compile(r"period=365"))
-    expect(page.get_by_role("link", name="Last 365 days")).to_have_attribute(
-        "aria-current", "true"
-    )
+    expect(page.get_by_role("link", name="Last 365 days")).to_have_attribute("aria-current", "true")
     csv_link = page.get_by_role("link", name="Download every figure (CSV)")
     query = parse_qs(urlparse(csv_link.get_attribute("href")).query)
     assert query["from"] and query["to"] and query["from"][0] < query["to"][0]

@@ -24,7 +24,11 @@ def test_the_demo_has_a_day_of_calls_and_rewards_for_you(runner, clock):
     assert any(card.call.outcome == "call_back" for card in cards)
     assert all(card.call.member.phone for card in cards)
     reached = db.session.scalars(select(ReturnCall).where(ReturnCall.outcome == "reached")).all()
-    assert len(reached) == 1 and reached[0].note
+    assert any(call.note for call in reached)
+    # The crowd's past calls were made as they fell due: what is left is a day's list and
+    # the fortnight's backlog, not years of calls.
+    oldest = min(card.call.due_on for card in cards)
+    assert (clock.now().date() - oldest).days <= 30
 
     lin = find_member_by_email("demo@example.com")
     shown = rewards_for_you(lin, ranks={t.code: t.rank for t in all_tiers()})
