@@ -58,7 +58,9 @@ def test_member_pages_navigate_by_boosted_links(page, live_server, active_member
 
     page.get_by_role("link", name=re.compile(r"^Notifications, 1 unread")).click()
     expect(page).to_have_url(live_server.url("/notifications"))
-    expect(page.get_by_role("heading", level=2)).to_have_text("You are 3 purchases from Silver")
+    # Service messages come under their own heading, each message titled below it.
+    expect(page.get_by_role("heading", level=2)).to_have_text("Your account, points and bookings")
+    expect(page.get_by_role("heading", name="You are 3 purchases from Silver")).to_be_visible()
     assert still_same_document(page)
     check_page(page, "notifications")
 
