@@ -30,7 +30,7 @@ Definitions (the page states them):
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from fractions import Fraction
 from typing import Any
 
@@ -38,7 +38,18 @@ from sqlalchemy import ColumnElement, and_, case, func, select
 from sqlalchemy.orm import aliased
 
 from portal.extensions import db
-from portal.models import LedgerEntry, Member, Purchase, Redemption, Reward, Tier, TierChange
+from portal.models import (
+    KpiDailyPoints,
+    LedgerEntry,
+    Member,
+    Purchase,
+    Redemption,
+    Reward,
+    Tier,
+    TierChange,
+)
+from portal.services.programme.kpi_summaries import summarised_through
+from portal.services.programme.local_time import local_day_start
 from portal.services.programme.periods import ReportPeriod
 from portal.services.programme.settings import programme_settings
 
@@ -159,16 +170,40 @@ class PointFigures:
 
 
 def point_figures(period: ReportPeriod) -> PointFigures:
-    """Points issued, redeemed and expired per period, from one grouped sum of the ledger
-    (the index on created_at, kind, points covers it), and the outstanding points at the end
-    of each period: today's balances less what the ledger moved since."""
+    """Points issued, redeemed and expired per period, and the outstanding points at the end of
+    each period (today's balances less what the ledger moved since). The closed days come from
+    the daily sums per kind (kpi_summaries.py), the days after the last summed one from a
+    grouped sum of the ledger over that short range (the index on created_at, kind, points
+    covers it): three small statements whatever the size of the ledger."""
     before = period.previous
+    through = summarised_through(programme_settings().timezone)
+    # Days up to `through` are read from the summary, the moments from `live_from` on live.
+    live_from = before.starts_at
+    if through is not None:
+        live_from = max(live_from, local_day_start(through + timedelta(days=1)))
+    else:
+        through = before.first_day - timedelta(days=1)
+
+    def summed_in(first: date, last: date) -> Any:
+        inside = and_(KpiDailyPoints.day >= first, KpiDailyPoints.day <= min(last, through))
+        return func.coalesce(func.sum(case((inside, KpiDailyPoints.points_sum), else_=0)), 0)
+
+    summed = db.session.execute(
+        select(
+            KpiDailyPoints.kind,
+            summed_in(period.first_day, period.last_day),
+            summed_in(before.first_day, before.last_day),
+            summed_in(period.last_day + timedelta(days=1), through),
+        )
+        .where(KpiDailyPoints.day >= before.first_day, KpiDailyPoints.day <= through)
+        .group_by(KpiDailyPoints.kind)
+    ).all()
 
     def points_in(starts_at: datetime, ends_at: datetime) -> Any:
         inside = in_range(LedgerEntry.created_at, starts_at, ends_at)
         return func.coalesce(func.sum(case((inside, LedgerEntry.points), else_=0)), 0)
 
-    rows = db.session.execute(
+    live = db.session.execute(
         select(
             LedgerEntry.kind,
             points_in(period.starts_at, period.ends_at),
@@ -177,12 +212,15 @@ def point_figures(period: ReportPeriod) -> PointFigures:
                 func.sum(case((LedgerEntry.created_at >= period.ends_at, LedgerEntry.points))), 0
             ),
         )
-        .where(LedgerEntry.created_at >= before.starts_at)
+        .where(LedgerEntry.created_at >= live_from)
         .group_by(LedgerEntry.kind)
     ).all()
     balances = db.session.execute(select(func.coalesce(func.sum(Member.points_balance), 0)))
     outstanding_now = int(balances.scalar_one())
-    moved = {kind: (int(now), int(earlier), int(later)) for kind, now, earlier, later in rows}
+    moved: dict[str, tuple[int, int, int]] = {}
+    for kind, now, earlier, later in [*summed, *live]:
+        sums = moved.get(kind, (0, 0, 0))
+        moved[kind] = (sums[0] + int(now), sums[1] + int(earlier), sums[2] + int(later))
 
     def total(
         index: int, kinds: tuple[str, ...] | None = None, exclude: tuple[str, ...] = ()
