@@ -5,7 +5,7 @@ from portal.models.calls import ReturnCall
 from portal.models.events import Event, EventRsvp
 from portal.models.imports import PurchaseImport
 from portal.models.jobs import JobLock, JobRun
-from portal.models.kpi import KpiDailyPoints, KpiSummaryMark
+from portal.models.kpi import KpiDailyPoints, KpiPeriodMembers, KpiSummaryMark
 from portal.models.ledger import LedgerEntry
 from portal.models.marketing import Campaign, MarketingClick, MarketingDelivery
 from portal.models.member_desk import MemberNote, PointsAdjustmentRequest
@@ -56,6 +56,7 @@ __all__ = [
     "JobLock",
     "JobRun",
     "KpiDailyPoints",
+    "KpiPeriodMembers",
     "KpiSummaryMark",
     "LedgerEntry",
     "LoginSession",

@@ -35,3 +35,17 @@ class KpiSummaryMark(Model):
     zone: Mapped[str] = mapped_column(String(64))
     through_day: Mapped[date] = mapped_column(Date)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class KpiPeriodMembers(Model):
+    """For one of the dashboard's offered periods (`code`: month, 30, 90, 365) as it stood on
+    the day its mark names, a member's purchases in the period and in the period before, among
+    those dated before that day and recorded before the mark's `updated_at`. A member without
+    purchases in either has no row."""
+
+    __tablename__ = "kpi_period_members"
+
+    code: Mapped[str] = mapped_column(String(8), primary_key=True)
+    member_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    purchases_now: Mapped[int] = mapped_column(Integer)
+    purchases_before: Mapped[int] = mapped_column(Integer)

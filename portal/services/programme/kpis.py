@@ -40,6 +40,7 @@ from sqlalchemy.orm import aliased
 from portal.extensions import db
 from portal.models import (
     KpiDailyPoints,
+    KpiPeriodMembers,
     LedgerEntry,
     Member,
     Purchase,
@@ -48,7 +49,11 @@ from portal.models import (
     Tier,
     TierChange,
 )
-from portal.services.programme.kpi_summaries import summarised_through
+from portal.services.programme.kpi_summaries import (
+    MembersSummary,
+    members_summary,
+    summarised_through,
+)
 from portal.services.programme.local_time import local_day_start
 from portal.services.programme.periods import ReportPeriod
 from portal.services.programme.settings import programme_settings
@@ -93,7 +98,9 @@ class MemberFigures:
 
 
 def member_figures(period: ReportPeriod) -> MemberFigures:
-    """Members joined, active members and repeat buyers: two statements, both periods each."""
+    """Members joined, active members and repeat buyers. Joined: one statement for both
+    periods. The buyers: from the job's rows of an offered period and the purchases they lack
+    (two small statements), or else live over each period's purchases (two statements)."""
     before = period.previous
     joined = db.session.execute(
         select(
@@ -105,33 +112,94 @@ def member_figures(period: ReportPeriod) -> MemberFigures:
             Member.created_at < period.ends_at,
         )
     ).one()
-    per_member = (
-        select(
-            Purchase.member_id,
-            count_in(Purchase.purchased_at, period.starts_at, period.ends_at).label("now"),
-            count_in(Purchase.purchased_at, before.starts_at, before.ends_at).label("before"),
+    summary = members_summary(period, programme_settings().timezone)
+    if summary is None:
+        (now_active, now_repeat), (then_active, then_repeat) = map(_buyers_live, (period, before))
+        active, repeat_buyers = (
+            Compared(now_active, then_active),
+            Compared(now_repeat, then_repeat),
         )
-        .where(Purchase.purchased_at >= before.starts_at, Purchase.purchased_at < period.ends_at)
+    else:
+        active, repeat_buyers = _buyers_summarised(period, summary)
+    return MemberFigures(
+        joined=Compared(int(joined[0]), int(joined[1])),
+        active=active,
+        repeat_buyers=repeat_buyers,
+    )
+
+
+def _buyers_live(period: ReportPeriod) -> tuple[int, int]:
+    """(members with a purchase in the period, with two or more): the purchases grouped by
+    member over the period's range of ix_purchases_time_member."""
+    per_member = (
+        select(func.count().label("n"))
+        .where(Purchase.purchased_at >= period.starts_at, Purchase.purchased_at < period.ends_at)
         .group_by(Purchase.member_id)
         .subquery()
     )
+    row = db.session.execute(
+        select(func.count(), func.coalesce(func.sum(case((per_member.c.n >= 2, 1), else_=0)), 0))
+    ).one()
+    return int(row[0]), int(row[1])
 
-    def members_with(column: Any, least: int) -> Any:
-        return func.coalesce(func.sum(case((column >= least, 1), else_=0)), 0)
 
-    buyers = db.session.execute(
+def _buyers_summarised(period: ReportPeriod, summary: MembersSummary) -> tuple[Compared, Compared]:
+    """Active members and repeat buyers of the period and the one before from the job's rows,
+    corrected by the purchases they lack (dated today or recorded since): for each member
+    with such a purchase, what the purchases add to the counts."""
+    before = period.previous
+    rows = KpiPeriodMembers
+    counted = db.session.execute(
         select(
-            members_with(per_member.c.now, 1),
-            members_with(per_member.c.before, 1),
-            members_with(per_member.c.now, 2),
-            members_with(per_member.c.before, 2),
+            func.coalesce(func.sum(case((rows.purchases_now >= 1, 1), else_=0)), 0),
+            func.coalesce(func.sum(case((rows.purchases_now >= 2, 1), else_=0)), 0),
+            func.coalesce(func.sum(case((rows.purchases_before >= 1, 1), else_=0)), 0),
+            func.coalesce(func.sum(case((rows.purchases_before >= 2, 1), else_=0)), 0),
+        ).where(rows.code == summary.code)
+    ).one()
+    # Dated today (a range of ix_purchases_time_member), or recorded since the rows were
+    # written (a range of ix_purchases_recorded; those dated today are in the first part).
+    # Purchases outside both periods add nothing.
+    dated_today = select(Purchase.member_id, Purchase.purchased_at).where(
+        Purchase.purchased_at >= summary.open_from
+    )
+    recorded_since = select(
+        Purchase.member_id,
+        case((Purchase.purchased_at < summary.open_from, Purchase.purchased_at)),
+    ).where(Purchase.created_at >= summary.recorded_before)
+    lacking = dated_today.union_all(recorded_since).subquery()
+    added = (
+        select(
+            lacking.c.member_id,
+            count_in(lacking.c.purchased_at, period.starts_at, period.ends_at).label("now"),
+            count_in(lacking.c.purchased_at, before.starts_at, before.ends_at).label("before"),
+        )
+        .group_by(lacking.c.member_id)
+        .subquery()
+    )
+    now_had = func.coalesce(rows.purchases_now, 0)
+    before_had = func.coalesce(rows.purchases_before, 0)
+
+    def gained(had: Any, more: Any, least: int) -> Any:
+        became = and_(had < least, had + more >= least)
+        return func.coalesce(func.sum(case((became, 1), else_=0)), 0)
+
+    extra = db.session.execute(
+        select(
+            gained(now_had, added.c.now, 1),
+            gained(now_had, added.c.now, 2),
+            gained(before_had, added.c.before, 1),
+            gained(before_had, added.c.before, 2),
+        )
+        .select_from(added)
+        .join(
+            rows,
+            and_(rows.code == summary.code, rows.member_id == added.c.member_id),
+            isouter=True,
         )
     ).one()
-    return MemberFigures(
-        joined=Compared(int(joined[0]), int(joined[1])),
-        active=Compared(int(buyers[0]), int(buyers[1])),
-        repeat_buyers=Compared(int(buyers[2]), int(buyers[3])),
-    )
+    total = [int(c) + int(e) for c, e in zip(counted, extra, strict=True)]
+    return Compared(total[0], total[2]), Compared(total[1], total[3])
 
 
 @dataclass(frozen=True)
