@@ -8,16 +8,21 @@ and the job runs on the way: before the period, in its middle, on its last day a
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete, select
 
 from portal.extensions import db
-from portal.models import KpiDailyPoints, KpiSummaryMark, Member
-from portal.services.programme.kpi_summaries import summarise_points, summarised_through
-from portal.services.programme.kpis import point_figures
-from portal.services.programme.periods import ReportPeriod
+from portal.models import KpiDailyPoints, KpiPeriodMembers, KpiSummaryMark, Member
+from portal.services.programme.kpi_summaries import (
+    members_summary,
+    summarise_period_members,
+    summarise_points,
+    summarised_through,
+)
+from portal.services.programme.kpis import member_figures, point_figures
+from portal.services.programme.periods import ReportPeriod, report_period
 from portal.services.programme.settings import update_setting
 from portal.services.rewards.redemption import redeem
 
@@ -188,3 +193,93 @@ def test_the_job_runs_with_the_others(clock, create_member, give_points):
     assert run_periodic_jobs()["kpi-daily-points"] == 2
     assert summary_rows() == [(date(2026, 6, 1), "bonus", "Asia/Shanghai", 25, 1)]
     assert run_periodic_jobs()["kpi-daily-points"] == 0
+
+
+# -- active members and repeat buyers -----------------------------------------------------------
+
+
+def buyers(period: ReportPeriod) -> dict[str, tuple[int, int]]:
+    members = member_figures(period)
+    return {
+        "active": (members.active.value, members.active.previous),
+        "repeat_buyers": (members.repeat_buyers.value, members.repeat_buyers.previous),
+    }
+
+
+def live_buyers(period: ReportPeriod) -> dict[str, tuple[int, int]]:
+    """The buyers counted from the purchases alone, the job's rows and marks set aside."""
+    db.session.execute(delete(KpiPeriodMembers))
+    db.session.execute(delete(KpiSummaryMark).where(KpiSummaryMark.name.like("members-%")))
+    try:
+        return buyers(period)
+    finally:
+        db.session.rollback()
+
+
+def run_members_job(clock, moment: datetime) -> int:
+    clock.set(moment)
+    written = summarise_period_members()
+    db.session.commit()
+    return written
+
+
+def test_buyers_from_the_job_rows_and_the_purchases_they_lack_equal_the_live_count(
+    clock, create_member, create_purchase
+):
+    a, b, c, d, e = (create_member(name=f"Buyer {n}") for n in "ABCDE")
+
+    def buy(member, moment: datetime, dated: datetime | None = None) -> None:
+        clock.set(moment)
+        create_purchase(member, "100.00", purchased_at=dated or moment)
+
+    # The last 30 days on 15 June: 17 May to 15 June; the 30 days before: 17 April to 16 May.
+    buy(a, local(2026, 4, 17, 0, 0))  # the first moment of the period before
+    buy(a, local(2026, 5, 10, 12, 0))
+    buy(b, local(2026, 5, 16, 23, 59))  # the last minute of the period before
+    buy(a, local(2026, 5, 17, 0, 0))  # the period's first moment
+    buy(c, local(2026, 5, 20, 12, 0))
+    buy(c, local(2026, 6, 1, 12, 0))
+    buy(e, local(2026, 4, 16, 23, 59))  # the day before both: in neither
+    # Recorded half an hour before the job, dated yesterday: left to the live part.
+    buy(b, local(2026, 6, 15, 1, 30), dated=local(2026, 6, 14, 20, 0))
+
+    clock.set(local(2026, 6, 15, 2, 0))
+    thirty = report_period("30", None, None, today=date(2026, 6, 15))
+    assert members_summary(thirty, "Asia/Shanghai") is None
+    assert run_members_job(clock, local(2026, 6, 15, 2, 0)) > 0
+    assert members_summary(thirty, "Asia/Shanghai") is not None
+    assert run_members_job(clock, local(2026, 6, 15, 3, 0)) == 0  # once a day
+    assert buyers(thirty) == live_buyers(thirty)
+
+    buy(d, local(2026, 6, 15, 10, 0))  # today, after the job
+    buy(a, local(2026, 6, 15, 10, 30))  # a's second purchase in the period
+    buy(e, local(2026, 6, 15, 11, 0), dated=local(2026, 5, 5, 12, 0))  # recorded late
+    clock.set(local(2026, 6, 15, 12, 0))
+    expected = {
+        "active": (4, 3),  # a, b, c, d; a, b, e
+        "repeat_buyers": (2, 1),  # a, c; a
+    }
+    assert buyers(thirty) == live_buyers(thirty) == expected
+    for code in ("month", "90", "365"):
+        period = report_period(code, None, None, today=date(2026, 6, 15))
+        assert members_summary(period, "Asia/Shanghai") is not None
+        assert buyers(period) == live_buyers(period)
+
+    # The next day the rows are yesterday's: the count is live until the job runs again.
+    clock.set(local(2026, 6, 16, 0, 30))
+    next_day = report_period("30", None, None, today=date(2026, 6, 16))
+    assert members_summary(next_day, "Asia/Shanghai") is None
+    counted_live = buyers(next_day)
+    assert run_members_job(clock, local(2026, 6, 16, 0, 30)) > 0
+    assert members_summary(next_day, "Asia/Shanghai") is not None
+    assert buyers(next_day) == counted_live == live_buyers(next_day)
+    # A custom period of the same days is counted live, to the same figures.
+    same_days = ReportPeriod("custom", next_day.first_day, next_day.last_day)
+    assert members_summary(same_days, "Asia/Shanghai") is None
+    assert buyers(same_days) == counted_live
+
+    update_setting("timezone", "UTC")
+    db.session.commit()
+    assert members_summary(next_day, "UTC") is None
+    assert run_members_job(clock, local(2026, 6, 16, 0, 40)) > 0
+    assert members_summary(report_period("30", None, None, today=date(2026, 6, 15)), "UTC")
