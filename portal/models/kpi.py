@@ -27,7 +27,9 @@ class KpiDailyPoints(Model):
 
 class KpiSummaryMark(Model):
     """How far a summary goes: every day up to `through_day` (in `zone`) is summed, days
-    without entries included (they have no row). A summary made in another zone is not read."""
+    without entries included (they have no row). A summary made in another zone is not read.
+    For the members' purchases per period (`members-<code>`), the rows were written on the day
+    after `through_day`, from the purchases recorded before `updated_at`."""
 
     __tablename__ = "kpi_summary_marks"
 

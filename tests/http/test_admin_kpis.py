@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from portal.extensions import db
-from portal.services.programme.kpi_summaries import summarise_points
+from portal.services.programme.kpi_summaries import summarise_period_members, summarise_points
 from tests.valid_html import problems_in
 
 # The clock fixture's now: 2026-06-15 12:00 in Shanghai.
@@ -187,7 +187,8 @@ def test_the_dashboard_keeps_to_its_query_budget_whatever_the_data(
         create_purchase(buyer, "120.00", purchased_at=clock.now())
     with count_queries() as after:
         assert client.get("/admin/?period=365").status_code == 200
-    summarise_points()  # the closed days now come from the daily sums
+    summarise_points()  # the closed days' points now come from the daily sums,
+    summarise_period_members()  # the buyers from each member's purchases per period
     db.session.commit()
     with count_queries() as summed:
         assert client.get("/admin/?period=365").status_code == 200

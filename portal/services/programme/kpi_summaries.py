@@ -34,7 +34,6 @@ from typing import Any
 from sqlalchemy import Date, and_, case, delete, func, insert, literal, select
 
 from portal.clock import utcnow
-from portal.database import changed_rows
 from portal.extensions import db
 from portal.models import KpiDailyPoints, KpiPeriodMembers, KpiSummaryMark, LedgerEntry, Purchase
 from portal.services.programme.local_time import local_date, local_day_start
@@ -174,7 +173,7 @@ def summarise_period_members(now: datetime | None = None) -> int:
             return func.coalesce(func.sum(case((inside, 1), else_=0)), 0)
 
         db.session.execute(delete(KpiPeriodMembers).where(KpiPeriodMembers.code == code))
-        inserted = db.session.execute(
+        db.session.execute(
             insert(KpiPeriodMembers).from_select(
                 ["code", "member_id", "purchases_now", "purchases_before"],
                 select(
@@ -199,7 +198,7 @@ def summarise_period_members(now: datetime | None = None) -> int:
         mark.updated_at = recorded_before
         db.session.flush()
         written += 1
-        rows += changed_rows(inserted)
+        rows += db.session.scalar(select(func.count()).where(KpiPeriodMembers.code == code)) or 0
     if written:
         logger.info("members' purchases written for %d periods on %s (%s)", written, today, zone)
     return rows

@@ -1,18 +1,18 @@
 """The KPI dashboard's figures: members, points and rewards, for a period and the one before.
 
-Every figure is one SQL aggregate over an indexed range of days (migration 0020), computed for
+Every figure is an SQL aggregate over an indexed range of days (migration 0020), computed for
 both periods in the same statement, so the page costs a fixed handful of queries whatever the
 number of members, purchases or ledger entries, and no figure is loaded row by row into Python.
-Figures are read live rather than from daily summary rows: a summary would be a second record
-of the ledger that has to be kept in step with late imports and returns, and distinct counts
-(active members, repeat buyers) cannot be added up from daily rows anyway.
-
-Known limit: on 2,000,000 purchases and ledger entries over two years, the 365-day page reads
-about 2,000,000 index entries twice (purchases grouped by member, ledger summed by kind) and
-takes seconds on SQLite, far from the 300 ms goal. The next step is daily rows per kind of
-ledger movement written by run-jobs (a closed day's sums never change: the ledger is
-append-only and dated when written), the open days summed live, and the distinct-member
-figures from monthly rows per member.
+Two figures would read millions of rows live, so they start from rows `run-jobs` writes
+(kpi_summaries.py) and add only what those rows lack:
+- points issued, redeemed and expired: daily sums per kind of ledger entry for the closed days,
+  plus the ledger summed live from the day after the last summed one (today and the days since
+  the job last ran);
+- active members and repeat buyers of the offered periods (this month, the last 30, 90 and 365
+  days): each member's purchases in the period and the one before, written once a day, plus the
+  purchases dated today or recorded since. A custom period, or an offered one before the job ran
+  on its day, is counted live (exact, slower: about 0.7 s at 2,000,000 purchases on SQLite).
+Every figure is the same as the live count; tests/unit/test_kpi_summaries.py compares them.
 
 Definitions (the page states them):
 - members joined: member accounts (not staff) created in the period;
