@@ -114,7 +114,7 @@ def summarise_points(now: datetime | None = None) -> int:
     if mark is None:
         mark = KpiSummaryMark(name=POINTS_SUMMARY)
         db.session.add(mark)
-    mark.zone, mark.through_day, mark.updated_at = zone, max(last, first - timedelta(days=1)), now
+    mark.zone, mark.through_day, mark.updated_at = zone, last, now
     db.session.flush()
     summed = max((last - first).days + 1, 0)
     logger.info("points summed for %d days through %s (%s)", summed, last, zone)
