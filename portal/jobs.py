@@ -31,6 +31,7 @@ from portal.services.members.sessions import forget_ended_sessions
 from portal.services.messaging.delivery import deliver_pending
 from portal.services.points.expiry import expiry_notices_job, points_expiry_job
 from portal.services.points.tiers import evaluate_tiers
+from portal.services.programme.kpi_summaries import summarise_period_members, summarise_points
 from portal.services.purchases.csv_import import forget_old_uploads
 from portal.services.referrals.bonuses import close_lapsed_referrals, release_due_bonuses
 from portal.services.rewards.suggestions import refresh_reward_pairs
@@ -65,6 +66,8 @@ def periodic_jobs() -> list[tuple[str, Callable[[], int]]]:
         ("birthday-months", announce_birthday_months),
         ("special-dates", offer_special_dates),
         ("campaign-sending", continue_campaigns),
+        ("kpi-daily-points", summarise_points),
+        ("kpi-period-members", summarise_period_members),
         ("deliver-mail", deliver_pending),
     ]
 

@@ -22,7 +22,7 @@ from sqlalchemy import Connection, Table, func, select, text
 
 from portal.clock import utcnow
 from portal.extensions import db
-from portal.models import LedgerEntry, Member, Purchase, PurchaseItem
+from portal.models import KpiSummaryMark, LedgerEntry, Member, Purchase, PurchaseItem
 from portal.services.members.cards import CARD_PREFIX, REFERRAL_ALPHABET, luhn_check_digit
 from portal.services.members.passwords import hash_password
 from portal.services.points.tiers import all_tiers
@@ -300,6 +300,9 @@ def seed_scale(
             if progress:
                 progress(len(member_rows))
         _reset_sequences(connection)
+        # The rows are dated in the past, which the KPI summaries rule out for the ledger and
+        # purchases written as they happen: the next run of the jobs sums everything again.
+        connection.execute(KpiSummaryMark.__table__.delete())
     _refresh_statistics()
     return ScaleSummary(
         members=members, purchases=purchases, ledger_entries=written, tiers=tier_totals

@@ -5,6 +5,7 @@ from portal.models.calls import ReturnCall
 from portal.models.events import Event, EventRsvp
 from portal.models.imports import PurchaseImport
 from portal.models.jobs import JobLock, JobRun
+from portal.models.kpi import KpiDailyPoints, KpiPeriodMembers, KpiSummaryMark
 from portal.models.ledger import LedgerEntry
 from portal.models.marketing import Campaign, MarketingClick, MarketingDelivery
 from portal.models.member_desk import MemberNote, PointsAdjustmentRequest
@@ -54,6 +55,9 @@ __all__ = [
     "EventRsvp",
     "JobLock",
     "JobRun",
+    "KpiDailyPoints",
+    "KpiPeriodMembers",
+    "KpiSummaryMark",
     "LedgerEntry",
     "LoginSession",
     "Member",

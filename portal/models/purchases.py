@@ -50,6 +50,8 @@ class Purchase(Model):
         # Staff filter members by the store they bought in, and by a recent purchase.
         Index("ix_purchases_store_member", "store", "member_id"),
         Index("ix_purchases_time_member", "purchased_at", "member_id"),
+        # The KPI summaries read the purchases recorded since they were made.
+        Index("ix_purchases_recorded", "created_at", "purchased_at", "member_id"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)

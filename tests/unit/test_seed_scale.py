@@ -122,3 +122,18 @@ def test_seed_scale_adds_plausible_audit_rows_that_the_log_pages(app, runner, cl
     login("staff")
     page = client.get("/admin/audit").get_data(as_text=True)
     assert page.count("<tr>") == 51  # the head's row and a page of 50
+
+
+def test_seed_scale_has_the_kpi_summaries_made_again(app, runner, clock):
+    from portal.models import KpiDailyPoints, KpiSummaryMark
+    from portal.services.programme.kpi_summaries import summarise_points
+
+    seed(runner, 10, 50)
+    summarise_points()
+    db.session.commit()
+    summed = db.session.scalar(select(func.sum(KpiDailyPoints.points_sum)))
+    seed(runner, 10, 50)  # dated in the past, after the summary was made
+    assert count(KpiSummaryMark) == 0
+    summarise_points()
+    db.session.commit()
+    assert db.session.scalar(select(func.sum(KpiDailyPoints.points_sum))) > summed
