@@ -94,12 +94,18 @@ def register_commands(app: Flask) -> None:
             click.echo(f"API token {token.id} ({token.name}, {token.prefix}…) revoked.")
 
     @app.cli.command("run-jobs")
-    def run_jobs_command() -> None:
+    @click.option(
+        "--only", "only", multiple=True, metavar="JOB", help="Run just this job (repeatable)."
+    )
+    def run_jobs_command(only: tuple[str, ...]) -> None:
         """Run the periodic work once (expiry, tier evaluation, reminders, mail)."""
-        from portal.jobs import run_periodic_jobs
+        from portal.jobs import periodic_jobs, run_periodic_jobs
 
+        unknown = set(only) - {name for name, _job in periodic_jobs()}
+        if unknown:
+            raise click.BadParameter(", ".join(sorted(unknown)), param_hint="--only")
         with writing_transactions():
-            results = run_periodic_jobs()
+            results = run_periodic_jobs(only)
         if results is None:
             click.echo("Another run-jobs is in progress; nothing to do.")
             return

@@ -12,7 +12,7 @@ import logging
 import os
 import socket
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from datetime import datetime, timedelta
 
 from sqlalchemy import or_, select, update
@@ -185,15 +185,17 @@ def _note_run(name: str, *, started: datetime, count: int | None, seconds: float
     db.session.commit()
 
 
-def run_periodic_jobs() -> dict[str, int] | None:
-    """Run every job once; None when another run holds the lock. Each job writes one log line
-    with what it did and how long it took."""
+def run_periodic_jobs(only: Collection[str] = ()) -> dict[str, int] | None:
+    """Run every job once (or those named in `only`); None when another run holds the lock.
+    Each job writes one log line with what it did and how long it took."""
     if not acquire_lock():
         logger.info("run-jobs already running elsewhere; nothing done")
         return None
     results: dict[str, int] = {}
     try:
         for name, function in periodic_jobs():
+            if only and name not in only:
+                continue
             started = utcnow()
             clock = time.perf_counter()
             count: int | None = None

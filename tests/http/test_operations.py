@@ -210,6 +210,20 @@ def test_run_jobs_writes_one_line_per_job_and_notes_each_run(runner, caplog):
     assert all(r.last_success_at is not None and r.last_failure_at is None for r in runs.values())
 
 
+def test_run_jobs_only_runs_the_jobs_named(runner):
+    result = runner.invoke(
+        args=["run-jobs", "--only", "kpi-daily-points", "--only", "kpi-period-members"]
+    )
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines() == ["kpi-daily-points: 0", "kpi-period-members: 0"]
+    assert sorted(db.session.scalars(select(JobRun.name))) == [
+        "kpi-daily-points",
+        "kpi-period-members",
+    ]
+    refused = runner.invoke(args=["run-jobs", "--only", "kpi-nightly"])
+    assert refused.exit_code == 2 and "kpi-nightly" in refused.output
+
+
 def test_a_failing_job_is_logged_as_failed_and_noted(runner, caplog, monkeypatch):
     import portal.jobs
 
