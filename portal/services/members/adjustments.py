@@ -178,11 +178,27 @@ def approve_request(
     entry = adjust_points(member, request.points, reason=request.reason, staff=admin)
     request.ledger_entry_id = entry.id
     db.session.flush()
-    record_audit(
-        "points_request.approve",
-        actor=admin,
-        target=member,
+    _audit_decision(
+        request,
+        admin,
+        note,
         summary=f"{request.points:+,} points for {member.name} approved: {request.reason}",
+        after={"status": "approved", "ledger_entry_id": entry.id},
+    )
+    logger.info("points request %d approved by %r", request.id, admin)
+    return entry
+
+
+def _audit_decision(
+    request: PointsAdjustmentRequest, admin: Member, note: str, *, summary: str, after: dict
+) -> None:
+    """The audit row of an admin's decision on a request, its status before and after."""
+    verb = "approve" if after["status"] == "approved" else "refuse"
+    record_audit(
+        f"points_request.{verb}",
+        actor=admin,
+        target=request.member,
+        summary=summary,
         details={
             "request_id": request.id,
             "points": request.points,
@@ -190,11 +206,9 @@ def approve_request(
             "note": note,
             "requested_by": request.requested_by_id,
             "before": {"status": "pending"},
-            "after": {"status": "approved", "ledger_entry_id": entry.id},
+            "after": after,
         },
     )
-    logger.info("points request %d approved by %r", request.id, admin)
-    return entry
 
 
 class RefusalNoteMissing(Invalid):
@@ -212,20 +226,12 @@ def refuse_request(
     if not note:
         raise RefusalNoteMissing
     _decide(request, "refused", admin=admin, note=note, now=now)
-    record_audit(
-        "points_request.refuse",
-        actor=admin,
-        target=request.member,
+    _audit_decision(
+        request,
+        admin,
+        note,
         summary=f"{request.points:+,} points for {request.member.name} refused: {note}",
-        details={
-            "request_id": request.id,
-            "points": request.points,
-            "reason": request.reason,
-            "note": note,
-            "requested_by": request.requested_by_id,
-            "before": {"status": "pending"},
-            "after": {"status": "refused"},
-        },
+        after={"status": "refused"},
     )
     logger.info("points request %d refused by %r", request.id, admin)
 
