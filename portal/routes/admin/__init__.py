@@ -11,6 +11,7 @@ from portal.routes.admin import (  # noqa: F401 (views)
     events,
     home,
     imports,
+    member_actions,
     members,
     moderation,
     purchases,
