@@ -5,6 +5,9 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app wsgi
 PORT ?= 5000
+# make test runs the tests in this many processes (pytest-xdist), each test file whole in one.
+PYTEST_WORKERS ?= auto
+PYTEST_PARALLEL = -n $(PYTEST_WORKERS) --dist loadfile
 
 .DEFAULT_GOAL := help
 .PHONY: help install dev translations run test test-fast lint bench messages vendor browser clean
@@ -35,10 +38,10 @@ run: install translations ## Migrate the SQLite database, load the demo, serve o
 
 test: dev translations ## Run every test (DATABASE_URL picks PostgreSQL)
 	scripts/ensure-chromium
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest $(PYTEST_PARALLEL) $(PYTEST_ARGS)
 
 test-fast: dev translations ## Every test but the browser ones
-	$(BIN)/python -m pytest --ignore=tests/browser $(PYTEST_ARGS)
+	$(BIN)/python -m pytest $(PYTEST_PARALLEL) --ignore=tests/browser $(PYTEST_ARGS)
 
 lint: dev ## Check the code with ruff and the types with mypy
 	$(BIN)/ruff check .

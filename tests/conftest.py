@@ -43,11 +43,33 @@ RUN_STORAGE_PREFIX = f"LIMITS-test-{uuid.uuid4().hex[:12]}"
 
 
 @pytest.fixture(scope="session")
-def database_url(tmp_path_factory) -> str:
+def database_url(tmp_path_factory) -> Iterator[str]:
+    """DATABASE_URL, or a SQLite file of the run's own. With pytest-xdist (`make test` runs two
+    processes) each process gets its own database: a SQLite file in its own temporary folder,
+    or on PostgreSQL a database named after DATABASE_URL's with the process's name appended,
+    created for the run and dropped after it."""
     url = os.environ.get("DATABASE_URL")
-    if url:
-        return url
-    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'portal-test.sqlite3'}"
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not url:
+        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'portal-test.sqlite3'}"
+        return
+    if not worker or not url.startswith("postgresql"):
+        yield url
+        return
+    from sqlalchemy import create_engine
+
+    base, name = url.rsplit("/", 1)
+    own = f"{name}_{worker}"
+    server = create_engine(url, isolation_level="AUTOCOMMIT")
+    with server.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{own}" WITH (FORCE)'))
+        connection.execute(text(f'CREATE DATABASE "{own}"'))
+    try:
+        yield f"{base}/{own}"
+    finally:
+        with server.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{own}" WITH (FORCE)'))
+        server.dispose()
 
 
 @pytest.fixture(scope="session")

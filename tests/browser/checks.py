@@ -39,7 +39,8 @@ def size_of(page) -> str:
 def screenshot(page, name: str) -> Path:
     ARTIFACTS.mkdir(exist_ok=True)
     path = ARTIFACTS / f"{re.sub(r'[^a-z0-9_-]+', '-', name.lower())}-{size_of(page)}.png"
-    page.screenshot(path=str(path), full_page=True, caret="initial")
+    # A long page at full height on a busy machine (CI runs two test processes) takes a while.
+    page.screenshot(path=str(path), full_page=True, caret="initial", timeout=30_000)
     return path
 
 
