@@ -238,7 +238,10 @@ def select_timezone() -> str:
 
 
 def _init_babel(app: Flask) -> None:
+    from portal.web.translations import install_template_gettext
+
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
+    install_template_gettext(app)
 
 
 def _signed_in_browser() -> bool:
@@ -277,10 +280,11 @@ def _install_request_hooks(app: Flask) -> None:
             unread = g.get("unread_notifications")
             if unread is None:
                 unread = g.unread_notifications = unread_count(current_user)
-        from portal.web.navigation import admin_nav, current_locale_code, member_nav
+        from portal.web.navigation import admin_nav, current_locale_code, member_nav, static_url
 
         return {
             "member_nav": member_nav,
+            "static_url": static_url,
             "admin_nav": admin_nav,
             "current_locale_code": current_locale_code,
             "programme": programme_settings(),

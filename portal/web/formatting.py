@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from functools import lru_cache
 
 import phonenumbers
+from babel import Locale
+from babel import dates as babel_dates
+from babel import numbers as babel_numbers
 from flask import Flask
 from flask_babel import (
-    format_currency,
     format_date,
     format_datetime,
-    format_decimal,
     format_percent,
     format_time,
+    get_locale,
 )
 
 from portal.services.programme.local_time import programme_zone
@@ -32,36 +35,65 @@ def _plain_sign(text: str, currency: str) -> str:
     return text.replace(international, plain) if international else text
 
 
+# Babel's formatting reads the locale's patterns on every call, and a page formats the same
+# few amounts and dates many times: the results are kept per locale (they never change), and
+# whole numbers take Python's own grouping where it writes exactly what Babel writes.
+FORMATS_KEPT = 4096
+
+
+def _locale() -> Locale:
+    return get_locale() or Locale.parse("en")
+
+
+@lru_cache(maxsize=FORMATS_KEPT)
+def _money(locale: Locale, amount_minor: int, currency: str, whole: bool) -> str:
+    value = minor_to_decimal(amount_minor, currency)
+    if whole and value == value.to_integral_value():
+        text = babel_numbers.format_currency(
+            value, currency, format="¤#,##0", currency_digits=False, locale=locale
+        )
+    else:
+        text = babel_numbers.format_currency(value, currency, locale=locale)
+    return _plain_sign(text, currency)
+
+
 def money(amount_minor: int | None, currency: str | None = None) -> str:
     """¥1,234.50 from 123450 fen, in the reader's locale."""
     if amount_minor is None:
         return ""
-    currency = currency or programme_settings().currency
-    return _plain_sign(
-        format_currency(minor_to_decimal(amount_minor, currency), currency), currency
-    )
+    return _money(_locale(), amount_minor, currency or programme_settings().currency, False)
 
 
 def money_whole(amount_minor: int | None, currency: str | None = None) -> str:
     """¥3,200 rather than ¥3,200.00, for targets and thresholds."""
     if amount_minor is None:
         return ""
-    currency = currency or programme_settings().currency
-    value = minor_to_decimal(amount_minor, currency)
-    if value == value.to_integral_value():
-        text = format_currency(value, currency, format="¤#,##0", currency_digits=False)
-    else:
-        text = format_currency(value, currency)
-    return _plain_sign(text, currency)
+    return _money(_locale(), amount_minor, currency or programme_settings().currency, True)
+
+
+@lru_cache(maxsize=64)
+def _groups_like_python(locale: Locale) -> bool:
+    """Whether the locale writes whole numbers as Python's "{:,}" does (English and Chinese
+    do: 1,234,567 and -1,234)."""
+    samples = (0, 7, 1234, 1234567, -1234, -987654321)
+    return all(babel_numbers.format_decimal(n, locale=locale) == f"{n:,}" for n in samples)
+
+
+def _whole_number(value: int) -> str:
+    locale = _locale()
+    if _groups_like_python(locale):
+        return f"{value:,}"
+    text: str = babel_numbers.format_decimal(value, locale=locale)
+    return text
 
 
 def points(value: int | None) -> str:
-    return format_decimal(value or 0)
+    return _whole_number(value or 0)
 
 
 def number(value: int | None) -> str:
     """A count (members, rows, items) in the reader's locale: 1,234."""
-    return format_decimal(value or 0)
+    return _whole_number(value or 0)
 
 
 def percent(value: float | None) -> str:
@@ -70,7 +102,13 @@ def percent(value: float | None) -> str:
 
 
 def signed_points(value: int) -> str:
-    return ("+" if value > 0 else "−") + format_decimal(abs(value))
+    return ("+" if value > 0 else "−") + _whole_number(abs(value))
+
+
+@lru_cache(maxsize=FORMATS_KEPT)
+def _local_date(locale: Locale, value: date, format: str) -> str:
+    formatted: str = babel_dates.format_date(value, format, locale=locale)
+    return formatted
 
 
 def local_date(value: datetime | date | None, format: str = "medium") -> str:
@@ -78,8 +116,7 @@ def local_date(value: datetime | date | None, format: str = "medium") -> str:
         return ""
     if isinstance(value, datetime):
         value = value.astimezone(programme_zone()).date()
-    formatted: str = format_date(value, format)
-    return formatted
+    return _local_date(_locale(), value, format)
 
 
 def local_datetime(value: datetime | None, format: str = "medium") -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from flask import current_app, request, url_for
 from flask_babel import get_locale
@@ -54,6 +55,21 @@ class NavLink:
     active: bool
 
 
+def cached_url(endpoint: str, **values: Any) -> str:
+    """url_for of a page or file whose address never changes while the portal runs (the
+    navigation's, the layout's scripts and styles), built once per process and script root."""
+    key = (request.script_root, endpoint, *sorted(values.items()))
+    kept: dict = current_app.extensions.setdefault("portal_cached_urls", {})
+    url = kept.get(key)
+    if url is None:
+        url = kept[key] = url_for(endpoint, **values)
+    return str(url)
+
+
+def static_url(filename: str) -> str:
+    return cached_url("static", filename=filename)
+
+
 def member_nav() -> list[NavLink]:
     links = []
     current_blueprint = (request.endpoint or "").split(".")[0]
@@ -68,7 +84,7 @@ def member_nav() -> list[NavLink]:
             and request.endpoint != "points.card"
         )
         links.append(
-            NavLink(url_for(item.endpoint), item.label, item.short_label, item.icon, active)
+            NavLink(cached_url(item.endpoint), item.label, item.short_label, item.icon, active)
         )
     return links
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import segno
 from markupsafe import Markup
 
@@ -10,6 +12,12 @@ from markupsafe import Markup
 QR_QUIET_ZONE = 4
 
 
+# Encoding a code takes milliseconds, and a card's or a voucher's never changes: the latest
+# ones are kept per process.
+QR_CODES_KEPT = 2048
+
+
+@lru_cache(maxsize=QR_CODES_KEPT)
 def qr_svg(text: str, *, css_class: str, scale: int = 1, title: str = "") -> Markup:
     """An inline SVG QR code of `text`, which the portal generates itself (a card number, a
     voucher code): segno writes the markup, and escapes the title."""

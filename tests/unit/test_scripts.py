@@ -57,6 +57,6 @@ def test_no_script_reads_html_with_regular_expressions():
 
 def test_base_html_loads_every_script_but_the_cards_worker():
     base = BASE.read_text(encoding="utf-8")
-    loaded = set(re.findall(r"filename='js/([\w-]+\.js)'", base))
+    loaded = set(re.findall(r"static_url\('js/([\w-]+\.js)'\)", base))
     assert loaded == set(scripts()) - {WORKER}
     assert WORKER not in base

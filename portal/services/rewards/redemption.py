@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, or_, select, update
+from sqlalchemy import BindParameter, ColumnElement, and_, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from portal.clock import utcnow
@@ -93,8 +93,9 @@ def offer_refusal(reward: Reward, now: datetime) -> Reason | None:
     return None
 
 
-def on_offer(now: datetime) -> ColumnElement[bool]:
-    """offer_refusal's rule as a condition on Reward rows, for the catalogue's query."""
+def on_offer(now: datetime | BindParameter[datetime]) -> ColumnElement[bool]:
+    """offer_refusal's rule as a condition on Reward rows, for the catalogue's query (`now`
+    a moment, or a parameter bound at each execution)."""
     return and_(
         Reward.active.is_(True),
         or_(Reward.active_from.is_(None), Reward.active_from <= now),

@@ -17,13 +17,15 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 
-from sqlalchemy import delete, func, insert, or_, select
+from sqlalchemy import BindParameter, Select, bindparam, delete, func, insert, or_, select
 from sqlalchemy.orm import aliased
 
 from portal.clock import utcnow
 from portal.extensions import db
 from portal.models import Member, Redemption, Reward, RewardPair
+from portal.models.base import UTCDateTime
 from portal.services.rewards.redemption import COUNTED_STATUSES, on_offer
 
 logger = logging.getLogger(__name__)
@@ -94,47 +96,8 @@ def rewards_for_you(
     now = now or utcnow()
     rank = ranks.get(member.tier_code, 0)
     opened = [code for code, r in ranks.items() if r <= rank]
-    mine = (
-        select(Redemption.reward_id)
-        .where(Redemption.member_id == member.id, Redemption.status.in_(COUNTED_STATUSES))
-        .scalar_subquery()
-    )
-    mine_count = (
-        select(func.count(Redemption.id))
-        .where(
-            Redemption.member_id == member.id,
-            Redemption.reward_id == Reward.id,
-            Redemption.status.in_(COUNTED_STATUSES),
-        )
-        .correlate(Reward)
-        .scalar_subquery()
-    )
-    chosen = aliased(Reward)
-
-    def best_pair(column):  # type: ignore[no-untyped-def]
-        return (
-            select(column)
-            .select_from(RewardPair)
-            .join(chosen, chosen.id == RewardPair.reward_id)
-            .where(RewardPair.other_reward_id == Reward.id, RewardPair.reward_id.in_(mine))
-            .order_by(RewardPair.members_count.desc(), RewardPair.reward_id)
-            .limit(1)
-            .correlate(Reward)
-            .scalar_subquery()
-        )
-
     rows = db.session.execute(
-        select(
-            Reward,
-            mine_count,
-            best_pair(RewardPair.members_count),
-            best_pair(chosen.name),
-            best_pair(chosen.name_zh),
-        ).where(
-            on_offer(now),
-            or_(Reward.min_tier.is_(None), Reward.min_tier.in_(opened)),
-            or_(Reward.stock.is_(None), Reward.stock > 0),
-        )
+        _suggestion_rows(), {"member_id": member.id, "now": now, "opened": opened}
     ).all()
     balance = member.points_balance
     suggestions = []
@@ -157,3 +120,51 @@ def rewards_for_you(
         return (2, -s.reward.points_cost, 0, s.reward.id)
 
     return sorted(suggestions, key=order)[:limit]
+
+
+@cache
+def _suggestion_rows() -> Select:
+    """The one statement, built once per process (its parameters bound at each call): the
+    rewards on offer to the opened tiers and in stock, each with how many times the member
+    chose it and the best pair among the member's own rewards."""
+    member_id: BindParameter[int] = bindparam("member_id")
+    mine = (
+        select(Redemption.reward_id)
+        .where(Redemption.member_id == member_id, Redemption.status.in_(COUNTED_STATUSES))
+        .scalar_subquery()
+    )
+    mine_count = (
+        select(func.count(Redemption.id))
+        .where(
+            Redemption.member_id == member_id,
+            Redemption.reward_id == Reward.id,
+            Redemption.status.in_(COUNTED_STATUSES),
+        )
+        .correlate(Reward)
+        .scalar_subquery()
+    )
+    chosen = aliased(Reward)
+
+    def best_pair(column):  # type: ignore[no-untyped-def]
+        return (
+            select(column)
+            .select_from(RewardPair)
+            .join(chosen, chosen.id == RewardPair.reward_id)
+            .where(RewardPair.other_reward_id == Reward.id, RewardPair.reward_id.in_(mine))
+            .order_by(RewardPair.members_count.desc(), RewardPair.reward_id)
+            .limit(1)
+            .correlate(Reward)
+            .scalar_subquery()
+        )
+
+    return select(
+        Reward,
+        mine_count,
+        best_pair(RewardPair.members_count),
+        best_pair(chosen.name),
+        best_pair(chosen.name_zh),
+    ).where(
+        on_offer(bindparam("now", type_=UTCDateTime())),
+        or_(Reward.min_tier.is_(None), Reward.min_tier.in_(bindparam("opened", expanding=True))),
+        or_(Reward.stock.is_(None), Reward.stock > 0),
+    )
