@@ -526,9 +526,11 @@ def others_timings(app) -> list[str]:
             continue
         try:
             for row in timings(app):
+                cells = row if isinstance(row, (list, tuple)) else [row]
                 rows.append(
                     " | ".join(
-                        str(cell) for cell in (row if isinstance(row, (list, tuple)) else [row])
+                        f"{cell:,.0f} ms (median)" if isinstance(cell, float) else str(cell)
+                        for cell in cells
                     )
                 )
         except Exception as error:  # noqa: BLE001 - another bench's failure is reported, not fatal
