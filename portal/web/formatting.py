@@ -166,6 +166,12 @@ def has_personal_data(text: str | None) -> bool:
     return mask_personal_data(text or "").has_personal_data
 
 
+def month_name(month: int) -> str:
+    """The month's short name in the reader's locale: "Mar", "3月"."""
+    name: str = babel_dates.get_month_names("abbreviated", locale=_locale())[month]
+    return name
+
+
 def month_day(month: int, day: int) -> str:
     """A yearly date (a birthday, an anniversary) without its year: "29 February", "2月29日"."""
     from babel.dates import format_skeleton
@@ -233,4 +239,4 @@ def install_filters(app: Flask) -> None:
         phone=phone,
         tel_href=tel_href,
     )
-    app.jinja_env.globals.update(month_day=month_day)
+    app.jinja_env.globals.update(month_day=month_day, month_name=month_name)

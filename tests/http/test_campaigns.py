@@ -21,7 +21,7 @@ from portal.models import (
 from portal.services.engagement import campaigns as service
 from portal.services.engagement.segments import refresh_segments
 from portal.services.messaging.delivery import deliver_pending
-from tests.conftest import form_post
+from tests.conftest import csrf_token_from, form_post
 
 
 def new_campaign(client, **fields):
@@ -310,3 +310,41 @@ def test_a_groups_list_costs_the_same_queries_for_3_or_12_members(
             assert client.get("/admin/segments?group=promising").status_code == 200
         counts.append(len(queries))
     assert counts[0] == counts[1]
+
+
+def test_birthdays_by_month_are_counted_under_the_months_names(client, login, create_member, clock):
+    from datetime import date
+
+    for birthday in (date(1990, 3, 1), date(1985, 3, 31), date(1979, 12, 25)):
+        create_member(birthday=birthday)
+    create_member()  # no birthday given: in no month
+    refresh_segments(now=clock.now())
+    login("staff")
+    html = client.get("/admin/segments").get_data(as_text=True)
+    table = html.split('class="admin-table birthday-months"', 1)[1].split("</table>", 1)[0]
+    months = re.findall(r'<th scope="col" class="num">([^<]+)</th>', table)
+    counts = re.findall(r'<td class="num">([^<]+)</td>', table)
+    assert months == [
+        "Jan",
+        "Feb",
+        "Mar",
+        "Apr",
+        "May",
+        "Jun",
+        "Jul",
+        "Aug",
+        "Sep",
+        "Oct",
+        "Nov",
+        "Dec",
+    ]
+    assert dict(zip(months, counts, strict=True)) == {
+        **{month: "0" for month in months},
+        "Mar": "2",
+        "Dec": "1",
+    }
+    client.post(
+        "/language", data={"locale": "zh_Hans", "csrf_token": csrf_token_from(html), "next": "/"}
+    )
+    chinese = client.get("/admin/segments").get_data(as_text=True)
+    assert '<th scope="col" class="num">3月</th>' in chinese

@@ -62,10 +62,14 @@
     area.replaceChildren(message);
   });
 
-  // A row of tabs that scrolls sideways on a phone (a member's page) shows its current tab.
+  // A row of tabs that scrolls sideways on a phone (the staff areas, a member's page) shows
+  // its current tab.
   function revealCurrentTab() {
-    var current = document.querySelector(".member-tabs [aria-current=page]");
-    if (current) current.scrollIntoView({ block: "nearest", inline: "nearest" });
+    document
+      .querySelectorAll(".admin-nav [aria-current=page], .member-tabs [aria-current=page]")
+      .forEach(function (current) {
+        current.scrollIntoView({ block: "nearest", inline: "nearest" });
+      });
   }
   document.addEventListener("DOMContentLoaded", revealCurrentTab);
   document.addEventListener("htmx:afterSettle", revealCurrentTab);
